@@ -1,0 +1,198 @@
+"""The `tandem` command: serve, migrate, kb ingest, users create, models fetch, eval."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.settings import InsecureSettings, Settings, check_secure
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        result: int = args.run(args)
+        return result
+    except InsecureSettings as exc:
+        print(f"tandem: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"tandem: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tandem", description=__doc__)
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+    serve = sub.add_parser("serve", help="apply migrations and serve the API and consoles")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="load the demo KB and demo logins")
+    serve.set_defaults(run=_serve)
+    sub.add_parser("migrate", help="upgrade the database schema").set_defaults(run=_migrate)
+    kb = sub.add_parser("kb", help="manage the knowledge base").add_subparsers(required=True)
+    ingest = kb.add_parser("ingest", help="add or replace Markdown, text and HTML files")
+    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest.set_defaults(run=_ingest)
+    users = sub.add_parser("users", help="manage agents and operators").add_subparsers(required=True)
+    create = users.add_parser("create", help="create a user; the password is read from stdin")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", required=True, choices=["agent", "operator"])
+    create.add_argument("--name", default="")
+    create.set_defaults(run=_create_user)
+    models = sub.add_parser("models", help="model files").add_subparsers(required=True)
+    fetch = models.add_parser("fetch", help="download a transformers model ahead of time")
+    fetch.add_argument("name")
+    fetch.add_argument("--dest", type=Path, default=Path("var/models"))
+    fetch.set_defaults(run=_fetch)
+    ev = sub.add_parser("eval", help="print quality figures on the shipped labelled sets")
+    ev.add_argument("suite", choices=["checks"])
+    ev.set_defaults(run=_eval)
+    return p
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from app.db import migrate
+
+    settings = Settings()
+    migrate(settings.database_url)
+    print("database is at the newest schema")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.db import migrate
+    from app.main import create_app
+
+    settings = Settings(demo=args.demo) if args.demo else Settings()
+    check_secure(settings)
+    migrate(settings.database_url)
+    if args.demo:
+        logins = asyncio.run(_load_demo(settings))
+        print("\nTandem demo is ready:")
+        print(f"  chat widget     http://{args.host}:{args.port}/")
+        print(f"  agent console   http://{args.host}:{args.port}/console")
+        print(f"  operator console http://{args.host}:{args.port}/admin")
+        for role, (email, password) in logins.items():
+            print(f"  {role:<9} login  {email} / {password}")
+        print()
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+async def _load_demo(settings: Settings) -> dict[str, tuple[str, str]]:
+    """Ingest the demo KB and (re)create demo logins with fresh random passwords."""
+    from sqlalchemy import select
+
+    from app.auth import create_user
+    from app.db import create_engine, sessionmaker
+    from app.embeddings import load_embedder
+    from app.knowledge import ingest_path
+    from app.models import User
+    from app.security import hash_password
+
+    engine = create_engine(settings.database_url)
+    embedder = load_embedder(settings.embedding_model)
+    logins: dict[str, tuple[str, str]] = {}
+    async with sessionmaker(engine)() as s:
+        for path in sorted(DEMO_DIR.glob("*.md")):
+            await ingest_path(s, path, embedder)
+        for role, email, name in (
+            ("agent", "agent@demo.tandem", "Sam Agent"),
+            ("operator", "operator@demo.tandem", "Olivia Operator"),
+        ):
+            password = secrets.token_urlsafe(9)
+            user = (await s.execute(select(User).where(User.email == email))).scalar_one_or_none()
+            if user is None:
+                await create_user(s, email, password, role, name)
+            else:
+                user.password_hash = hash_password(password)
+            logins[role] = (email, password)
+        await s.commit()
+    await engine.dispose()
+    return logins
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    return asyncio.run(_ingest_async(args.paths))
+
+
+async def _ingest_async(paths: list[Path]) -> int:
+    from app.db import create_engine, migrate, sessionmaker
+    from app.embeddings import load_embedder
+    from app.knowledge import ingest_path
+
+    settings = Settings()
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"no such file: {', '.join(missing)}")
+    await asyncio.to_thread(migrate, settings.database_url)
+    engine = create_engine(settings.database_url)
+    embedder = load_embedder(settings.embedding_model)
+    async with sessionmaker(engine)() as s:
+        for path in paths:
+            doc = await ingest_path(s, path, embedder)
+            print(f"ingested {path} as document {doc.id}: {doc.title}")
+        await s.commit()
+    await engine.dispose()
+    return 0
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("Password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    password = _read_password()
+    return asyncio.run(_create_user_async(args.email, password, args.role, args.name))
+
+
+async def _create_user_async(email: str, password: str, role: str, name: str) -> int:
+    from app.auth import create_user
+    from app.db import create_engine, migrate, sessionmaker
+    from app.errors import TandemError
+
+    settings = Settings()
+    await asyncio.to_thread(migrate, settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with sessionmaker(engine)() as s:
+            user = await create_user(s, email, password, role, name)
+            await s.commit()
+            print(f"created {role} {user.email}")
+    except TandemError as exc:
+        print(f"tandem: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from app.sentiment import fetch_model
+
+    path = fetch_model(args.name, args.dest)
+    print(f"saved {args.name} to {path}; set TANDEM_SENTIMENT_MODEL={path}")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from app.evals.report import run_checks
+
+    print(run_checks())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,82 @@
+"""The append-only decision record, one per turn, chained by SHA-256 so tampering shows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Decision, utcnow
+
+GENESIS = "0" * 64
+CHAIN_LOCK = 0x7A4D  # advisory lock key for appending to the chain
+
+
+def _digest(prev_hash: str, body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def _body(d: Decision) -> dict[str, Any]:
+    return {
+        "conversation_id": d.conversation_id,
+        "message_seq": d.message_seq,
+        "outcome": d.outcome,
+        "reason": d.reason,
+        "signals": d.signals,
+        "thresholds": d.thresholds,
+        "confidence": d.confidence,
+        "created_at": d.created_at.isoformat(),
+    }
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    conversation_id: str,
+    message_seq: int,
+    outcome: str,
+    reason: str | None,
+    signals: dict[str, Any],
+    thresholds: dict[str, Any],
+    confidence: float | None,
+) -> Decision:
+    """Append a record in the caller's transaction. Signals must already be free of PII.
+
+    Writers are serialised so the chain never forks: PostgreSQL through a transaction-level
+    advisory lock; SQLite because the caller's transaction already holds the write lock.
+    """
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
+    last = (
+        await session.execute(select(Decision.hash).order_by(Decision.id.desc()).limit(1))
+    ).scalar_one_or_none()
+    decision = Decision(
+        conversation_id=conversation_id,
+        message_seq=message_seq,
+        outcome=outcome,
+        reason=reason,
+        signals=signals,
+        thresholds=thresholds,
+        confidence=confidence,
+        created_at=utcnow().replace(microsecond=0),
+        prev_hash=last or GENESIS,
+    )
+    decision.hash = _digest(decision.prev_hash, _body(decision))
+    session.add(decision)
+    await session.flush()
+    return decision
+
+
+async def verify_chain(session: AsyncSession) -> int | None:
+    """The id of the first record whose hash does not match, or None when the chain holds."""
+    prev = GENESIS
+    rows = await session.execute(select(Decision).order_by(Decision.id))
+    for d in rows.scalars():
+        if d.prev_hash != prev or d.hash != _digest(prev, _body(d)):
+            return d.id
+        prev = d.hash
+    return None

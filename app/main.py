@@ -1,0 +1,124 @@
+"""The application: create_app builds the routes; the lifespan builds the long-lived clients."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from app import errors
+from app.auth import router as auth_router
+from app.db import create_engine, sessionmaker
+from app.embeddings import load_embedder
+from app.human_request import HumanRequestDetector
+from app.llm import LLM
+from app.retrieval import Retriever
+from app.routes.customer import router as customer_router
+from app.sentiment import load_sentiment
+from app.services import Services
+from app.settings import Settings
+from disclosure.policy_page import render as render_policy
+from handoff.broker import InProcessBroker
+
+log = logging.getLogger("tandem")
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+
+
+def build_services(settings: Settings) -> Services:
+    """Load models and clients once per process (models before the first request, not during)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    engine = create_engine(settings.database_url)
+    embedder = load_embedder(settings.embedding_model)
+    if embedder is None:
+        log.warning("no embedding model: retrieval is lexical-only")
+    llm = LLM(settings) if settings.llm_configured else None
+    if llm is None:
+        log.warning("no LLM configured: answers quote the help centre directly")
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessionmaker(engine),
+        embedder=embedder,
+        retriever=Retriever(embedder),
+        human=HumanRequestDetector(embedder),
+        sentiment=load_sentiment(settings.sentiment_model, embedder),
+        llm=llm,
+        broker=InProcessBroker(),
+    )
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc = services or build_services(settings)
+        app.state.services = svc
+        app.state.sessions = svc.sessions
+        await svc.broker.start()
+        try:
+            yield
+        finally:
+            await svc.broker.stop()
+            if svc.llm is not None:
+                await svc.llm.close()
+            if services is None:
+                await svc.engine.dispose()
+
+    app = FastAPI(
+        title="Tandem",
+        version="0.1.0",
+        summary="Customer-service chat: an AI answers first, a human is always one step away.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    if settings.origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.origins,
+            allow_methods=["GET", "POST", "DELETE", "PUT"],
+            allow_headers=["Authorization", "Content-Type", "Accept-Language"],
+        )
+    app.include_router(customer_router)
+    app.include_router(auth_router)
+    _pages(app, settings)
+    return app
+
+
+def _pages(app: FastAPI, settings: Settings) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        svc: Services = app.state.services
+        try:
+            async with svc.sessions() as s:
+                await s.execute(text("SELECT 1"))
+        except Exception:
+            return JSONResponse({"status": "down", "database": "unreachable"}, status_code=503)
+        llm = "none" if svc.llm is None else svc.llm.breaker.state
+        status = "degraded" if llm == "open" else "ok"
+        return JSONResponse({"status": status, "database": "ok", "llm": llm})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/ai-policy", response_class=HTMLResponse, include_in_schema=False)
+    async def ai_policy() -> str:
+        return render_policy(settings)
+
+    if FRONTEND.is_dir():
+        app.mount("/static", StaticFiles(directory=FRONTEND), name="static")

@@ -1,0 +1,258 @@
+"""One customer turn, top to bottom: human mode? → explicit request → redaction → sentiment →
+restricted topics → retrieval → draft (LLM or quote) → output checks → confidence →
+escalation policy → persist reply, decision and handoff → publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from sqlalchemy import select
+
+from app import conversations, decisions, drafting, escalation, policy, redaction
+from app.analysis import Analysis, analyse
+from app.checks import check_output
+from app.confidence import Confidence, assess, says_dont_know
+from app.escalation import Signals, Verdict
+from app.llm import LLMUnavailable
+from app.models import Conversation, Decision, Message
+from app.services import Services
+from disclosure.texts import phrase
+from handoff import queue
+from handoff.events import DraftDiscarded, Event, MessageCreated, Token
+
+
+@dataclass
+class Turn:
+    messages: list[Message]
+    status: str
+    escalation: Verdict | None = None
+
+
+@dataclass
+class Context:
+    conv: Conversation
+    config: policy.OperatorConfig
+    history: list[tuple[str, str]]
+    previous: dict[str, Any]
+
+
+@dataclass
+class Outcome:
+    verdict: Verdict
+    reply: str | None = None
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    signals: dict[str, Any] = field(default_factory=dict)
+    confidence: float | None = None
+
+
+async def run_turn(svc: Services, conversation_id: str, message: Message) -> Turn:
+    """Answer, decline or hand over for one stored customer message."""
+    ctx = await _load(svc, conversation_id, message.seq)
+    if ctx.conv.status != "bot":
+        await svc.broker.publish(MessageCreated(conversation_id, message.seq))
+        return Turn([message], ctx.conv.status)
+    analysis = await anyio.to_thread.run_sync(lambda: _analyse(svc, ctx, message.text))
+    outcome = await _decide(svc, ctx, message, analysis)
+    return await _persist(svc, ctx, message, outcome)
+
+
+async def _load(svc: Services, conversation_id: str, seq: int) -> Context:
+    async with svc.sessions() as s:
+        conv = await s.get(Conversation, conversation_id)
+        assert conv is not None
+        if conv.status == "closed":  # a customer writing again reopens with the AI
+            change = await queue.transition(s, conv, "bot")
+            await s.commit()
+            for event in change.events:
+                await svc.broker.publish(event)
+        config = await policy.load(s)
+        rows = await s.execute(
+            select(Message.role, Message.text)
+            .where(Message.conversation_id == conversation_id, Message.seq < seq)
+            .where(Message.kind == "text", Message.internal.is_(False))
+            .order_by(Message.seq.desc())
+            .limit(6)
+        )
+        history = [(role, text) for role, text in reversed(rows.all())]
+        last = await s.execute(
+            select(Decision.signals)
+            .where(Decision.conversation_id == conversation_id)
+            .order_by(Decision.id.desc())
+            .limit(1)
+        )
+        previous = last.scalar_one_or_none() or {}
+        await svc.retriever.refresh(s)
+    return Context(conv, config, history, previous)
+
+
+def _analyse(svc: Services, ctx: Context, text: str) -> Analysis:
+    return analyse(
+        text,
+        human=svc.human,
+        sentiment=svc.sentiment,
+        retriever=svc.retriever,
+        topics=ctx.config.policy.restricted_topics,
+    )
+
+
+def _signals(ctx: Context, a: Analysis) -> Signals:
+    p = ctx.config.policy
+    negative = a.sentiment.negative >= p.offer_person_threshold
+    streak = int(ctx.previous.get("negative_streak", 0)) + 1 if negative else 0
+    return Signals(
+        human_request=a.human.requested,
+        ai_opt_out=ctx.conv.ai_opt_out,
+        restricted_topic=a.topic.name if a.topic else None,
+        negative=a.sentiment.negative,
+        negative_streak=streak,
+        bot_turns=ctx.conv.bot_turns,
+    )
+
+
+def _record(ctx: Context, a: Analysis, s: Signals) -> dict[str, Any]:
+    """The signals for the decision record: scores and rule names, never customer text."""
+    rolling = ctx.previous.get("sentiment_rolling")
+    return {
+        "human_request": {"requested": a.human.requested, "rule": a.human.rule, "score": a.human.score},
+        "pii_kinds": a.redacted.kinds,
+        "sentiment": {"label": a.sentiment.label, "negative": round(a.sentiment.negative, 4),
+                      "score": round(a.sentiment.score, 4)},
+        "sentiment_rolling": round(_rolling(rolling, a.sentiment.score), 4),
+        "negative_streak": s.negative_streak,
+        "restricted_topic": s.restricted_topic,
+        "retrieval": [
+            {"document_id": p.document_id, "chunk_id": p.chunk_id, "score": round(p.score, 4),
+             "lexical": round(p.lexical, 4), "dense": None if p.dense is None else round(p.dense, 4)}
+            for p in a.passages
+        ],
+        "bot_turns": s.bot_turns,
+    }
+
+
+def _rolling(previous: float | None, current: float) -> float:
+    from app.sentiment import rolling
+
+    return rolling(previous, current)
+
+
+async def _decide(svc: Services, ctx: Context, message: Message, a: Analysis) -> Outcome:
+    signals = _signals(ctx, a)
+    record = _record(ctx, a, signals)
+    early = escalation.before_draft(signals, ctx.config.policy)
+    if early is not None:
+        return Outcome(early, signals=record)
+    reply, conf, extra = await _draft(svc, ctx, message, a)
+    record.update(extra)
+    record["confidence"] = conf.parts if conf else None
+    signals = Signals(**{**signals.__dict__, "llm_error": extra.get("llm_error"),
+                         "unsafe": tuple(extra.get("unsafe", ())),
+                         "confidence": conf.score if conf else None})
+    verdict = escalation.decide(signals, ctx.config.policy)
+    sources = [
+        {"document_id": p.document_id, "title": p.title, "score": round(p.score, 4)}
+        for p in _cited(a)
+    ]
+    return Outcome(verdict, reply, sources, record, conf.score if conf else None)
+
+
+def _cited(a: Analysis) -> list[Any]:
+    seen: dict[int, Any] = {}
+    for p in a.passages[:3]:
+        seen.setdefault(p.document_id, p)
+    return list(seen.values())
+
+
+async def _draft(
+    svc: Services, ctx: Context, message: Message, a: Analysis
+) -> tuple[str | None, Confidence | None, dict[str, Any]]:
+    """A checked reply text (customer values restored) and its confidence, or why not."""
+    locale = ctx.conv.locale
+    overrides = ctx.config.disclosure.texts
+    if svc.llm is None:
+        text = drafting.quote(a.passages, phrase("quote_intro", locale, overrides))
+        if text is None:
+            return None, None, {"mode": "quote"}
+        return text, assess(a.passages[0].text, a.passages[:1], None), {"mode": "quote"}
+
+    async def release(piece: str) -> None:
+        await svc.broker.publish(Token(ctx.conv.id, piece, message.seq))
+
+    history = [(role, redaction.scrub(text)) for role, text in ctx.history]
+    try:
+        draft, canary = await drafting.with_llm(
+            svc.llm, question=a.redacted.text, history=history, passages=a.passages,
+            locale=locale, mapping=a.redacted.mapping, release=release,
+        )
+    except LLMUnavailable as exc:
+        await svc.broker.publish(DraftDiscarded(ctx.conv.id, message.seq))
+        return None, None, {"mode": "llm", "llm_error": exc.detail}
+    verdict = check_output(draft.text, canary)
+    conf = assess(draft.text, a.passages, draft.logprobs)
+    extra: dict[str, Any] = {"mode": "llm", "model": draft.model, "llm_seconds": round(draft.seconds, 3),
+                             "unsafe": list(verdict.fired), "dont_know": says_dont_know(draft.text)}
+    if not verdict.ok or conf.score < ctx.config.policy.min_confidence:
+        await svc.broker.publish(DraftDiscarded(ctx.conv.id, message.seq))
+        return None, conf, extra
+    return redaction.restore(draft.text, a.redacted.mapping), conf, extra
+
+
+async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) -> Turn:
+    """Store the reply, the decision and any handoff in one transaction, then publish."""
+    p = ctx.config.policy
+    events: list[Event] = []
+    stored: list[Message] = [message]
+    verdict = out.verdict
+    async with svc.sessions() as s:
+        conv = await s.get(Conversation, ctx.conv.id)
+        assert conv is not None
+        text = _customer_text(ctx, out)
+        if text is not None:
+            reply = await conversations.append(
+                s, conv.id, "assistant", text, ai=True,
+                sources=out.sources if verdict.outcome == "answered" else [],
+                reply_to=message.seq, require_status="bot",
+            )
+            if reply is None:  # a handoff committed while we were drafting: stay silent
+                verdict = Verdict("declined", "handed_over")
+            else:
+                stored.append(reply)
+                events.append(MessageCreated(conv.id, reply.seq))
+        await s.refresh(conv)
+        if verdict.outcome == "escalated":
+            priority = 1 if verdict.reason == "negative_sentiment" else 0
+            change = await queue.escalate(s, conv, verdict.reason or "", verdict.detail, ctx.config,
+                                          priority=priority)
+            if change.notice is not None:
+                stored.append(change.notice)
+            events.extend(change.events)
+        elif verdict.outcome == "answered":
+            conv.bot_turns += 1
+        await decisions.record(
+            s, conversation_id=conv.id, message_seq=message.seq, outcome=verdict.outcome,
+            reason=verdict.reason, signals=out.signals, thresholds=p.model_dump(mode="json"),
+            confidence=out.confidence,
+        )
+        await s.commit()
+        status = conv.status
+    for event in events:
+        await svc.broker.publish(event)
+    return Turn(stored, status, verdict if verdict.outcome != "answered" else None)
+
+
+def _customer_text(ctx: Context, out: Outcome) -> str | None:
+    """What the AI says this turn: the reply, an honest decline, or nothing (the notice speaks)."""
+    locale, overrides = ctx.conv.locale, ctx.config.disclosure.texts
+    v = out.verdict
+    if v.outcome == "answered" and out.reply:
+        if v.offer_person:
+            return out.reply + "\n\n" + phrase("offer_person", locale, overrides)
+        return out.reply
+    if v.outcome == "declined" and v.reason == "low_confidence":
+        return phrase("no_answer", locale, overrides)
+    if v.reason in ("unsafe_output",):
+        return phrase("declined", locale, overrides)
+    if v.reason == "low_confidence":
+        return phrase("no_answer", locale, overrides)
+    return None

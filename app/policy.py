@@ -1,0 +1,146 @@
+"""The escalation policy and disclosure texts operators edit: one database row, read per turn."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zoneinfo import ZoneInfoNotFoundError
+
+from app.models import OperatorSettings, SettingsChange, utcnow
+from app.topics import DEFAULT_TOPICS, Topic
+from disclosure.texts import LOCALES
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class BusinessHours(BaseModel):
+    """Opening hours per weekday in one time zone; a day not listed is closed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = "UTC"
+    days: dict[str, list[tuple[str, str]]] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: dict[str, list[tuple[str, str]]]) -> dict[str, list[tuple[str, str]]]:
+        for day, spans in value.items():
+            if day not in DAYS:
+                raise ValueError(f"unknown day {day!r}; use one of {', '.join(DAYS)}")
+            for start, end in spans:
+                if not (_is_time(start) and _is_time(end) and start < end):
+                    raise ValueError(f"{day}: {start}-{end} is not a valid HH:MM span")
+        return value
+
+
+def _is_time(value: str) -> bool:
+    hh, _, mm = value.partition(":")
+    return len(value) == 5 and hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60
+
+
+class Policy(BaseModel):
+    """When the AI must step aside. Defaults suit a web shop; operators tune them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_confidence: float = Field(0.5, ge=0, le=1)
+    low_confidence_action: str = Field("escalate", pattern="^(escalate|offer)$")
+    negative_sentiment_threshold: float = Field(0.85, ge=0, le=1)
+    offer_person_threshold: float = Field(0.6, ge=0, le=1)
+    negative_turns: int = Field(2, ge=1, le=20)
+    max_bot_turns: int = Field(8, ge=1, le=100)
+    restricted_topics: list[Topic] = Field(default_factory=lambda: list(DEFAULT_TOPICS))
+    human_only: bool = False
+    business_hours: BusinessHours | None = None
+    long_wait_seconds: int = Field(300, ge=0, le=86400)
+    reply_expectation: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Policy:
+        if self.offer_person_threshold > self.negative_sentiment_threshold:
+            raise ValueError(
+                "offer_person_threshold must not exceed negative_sentiment_threshold"
+            )
+        return self
+
+
+class Disclosure(BaseModel):
+    """Operator overrides of the fixed customer-facing texts, per locale and key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    texts: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @field_validator("texts")
+    @classmethod
+    def _texts(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for locale, entries in value.items():
+            if locale not in LOCALES:
+                raise ValueError(f"unknown locale {locale!r}; use one of {', '.join(LOCALES)}")
+            notice = entries.get("disclosure")
+            if notice is not None and not _discloses(notice):
+                raise ValueError(
+                    f"{locale}: the disclosure must say it is an AI and link to /ai-policy"
+                )
+        return value
+
+
+def _discloses(text: str) -> bool:
+    lowered = text.lower()
+    return "/ai-policy" in lowered and any(w in lowered for w in ("ai", "ki", "ia", "bot"))
+
+
+class OperatorConfig(BaseModel):
+    policy: Policy
+    disclosure: Disclosure
+
+
+async def load(session: AsyncSession) -> OperatorConfig:
+    """The settings row, or the defaults when operators have not saved any yet."""
+    row = await session.get(OperatorSettings, 1)
+    if row is None:
+        return OperatorConfig(policy=Policy(), disclosure=Disclosure())
+    return OperatorConfig(
+        policy=Policy.model_validate(row.policy or {}),
+        disclosure=Disclosure.model_validate(row.disclosure or {}),
+    )
+
+
+async def save(session: AsyncSession, config: OperatorConfig, user_id: int | None) -> None:
+    """Replace the row and record who changed what (in the caller's transaction)."""
+    row = await session.get(OperatorSettings, 1)
+    before: dict[str, Any] = {}
+    if row is None:
+        row = OperatorSettings(id=1)
+        session.add(row)
+    else:
+        before = {"policy": row.policy, "disclosure": row.disclosure}
+    after = config.model_dump(mode="json")
+    row.policy, row.disclosure = after["policy"], after["disclosure"]
+    row.updated_at, row.updated_by = utcnow(), user_id
+    session.add(SettingsChange(user_id=user_id, before=before, after=after))
+    await session.flush()
+
+
+def is_open(hours: BusinessHours | None, now: datetime) -> bool:
+    """Whether the team is open at `now`; no hours configured means always open."""
+    if hours is None:
+        return True
+    local = now.astimezone(ZoneInfo(hours.timezone))
+    hhmm = local.strftime("%H:%M")
+    spans = hours.days.get(DAYS[local.weekday()], [])
+    return any(start <= hhmm < end for start, end in spans)

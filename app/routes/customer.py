@@ -1,0 +1,212 @@
+"""The customer API: the widget's only way in. The conversation token is the credential."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from sqlalchemy import delete, select
+
+from app import conversations, decisions, policy
+from app.db import SessionDep
+from app.errors import Unauthorized
+from app.escalation import REASONS
+from app.models import Conversation, Decision, Message
+from app.pipeline import Turn, run_turn
+from app.schemas import (
+    ConversationCreate,
+    ConversationOut,
+    Escalation,
+    MessageIn,
+    MessageOut,
+    MessagesOut,
+    TurnOut,
+)
+from app.services import Services
+from disclosure.texts import choose_locale, notice
+from handoff import queue
+
+router = APIRouter(prefix="/api/v1/conversations", tags=["customer"])
+
+
+def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Send the conversation token as 'Authorization: Bearer <token>'.")
+    return token.strip()
+
+
+Token = Annotated[str, Header(alias="authorization")]
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+def out(messages: list[Message]) -> list[MessageOut]:
+    return [MessageOut.model_validate(m) for m in messages if not m.internal]
+
+
+@router.post("", status_code=201, response_model=ConversationOut)
+async def create_conversation(
+    request: Request,
+    session: SessionDep,
+    body: ConversationCreate | None = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> ConversationOut:
+    """Start a conversation; its first message is the AI disclosure in the customer's language."""
+    body = body or ConversationCreate()
+    locale = choose_locale(body.locale, accept_language)
+    config = await policy.load(session)
+    conv, token = await conversations.create(session, locale, body.ai_opt_out)
+    first = await conversations.append(
+        session, conv.id, "assistant", notice(locale, config.disclosure.texts), kind="disclosure", ai=True
+    )
+    assert first is not None
+    messages = [first]
+    events = []
+    if body.ai_opt_out:
+        change = await queue.escalate(session, conv, "ai_opt_out", REASONS["ai_opt_out"], config)
+        messages += [change.notice] if change.notice else []
+        events = change.events
+        await decisions.record(
+            session, conversation_id=conv.id, message_seq=first.seq, outcome="escalated",
+            reason="ai_opt_out", signals={"ai_opt_out": True},
+            thresholds=config.policy.model_dump(mode="json"), confidence=None,
+        )
+    await session.commit()
+    for event in events:
+        await services(request).broker.publish(event)
+    return ConversationOut(id=conv.id, token=token, status=conv.status, locale=locale, messages=out(messages))  # type: ignore[arg-type]
+
+
+@router.post("/{conversation_id}/messages", response_model=TurnOut)
+async def send_message(
+    conversation_id: str, body: MessageIn, request: Request, session: SessionDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> TurnOut:
+    """Store the customer's message (once per client_id) and return every reply it caused."""
+    conv = await conversations.authorize(session, conversation_id, _token(authorization))
+    text = body.text.strip()
+    if not text:
+        from app.errors import Invalid
+
+        raise Invalid("text: the message is empty.")
+    message, is_new = await conversations.append_customer(session, conv.id, text, body.client_id)
+    await session.commit()
+    svc = services(request)
+    if is_new:
+        turn = await run_turn(svc, conv.id, message)
+    else:
+        turn = await _replay_turn(svc, conv.id, message)
+    return _turn_out(turn)
+
+
+async def _replay_turn(svc: Services, conversation_id: str, message: Message) -> Turn:
+    """A retried send: the same answer as the first time, waiting for it if still in flight."""
+    deadline = time.monotonic() + svc.settings.llm_turn_timeout + 2
+    while True:
+        async with svc.sessions() as s:
+            conv = await s.get(Conversation, conversation_id)
+            assert conv is not None
+            decided = (
+                await s.execute(
+                    select(Decision).where(
+                        Decision.conversation_id == conversation_id,
+                        Decision.message_seq == message.seq,
+                    )
+                )
+            ).scalars().first()
+            if decided is not None or conv.status != "bot" or time.monotonic() > deadline:
+                replies = await conversations.replies_to(s, conversation_id, message.seq)
+                verdict = None
+                if decided is not None and decided.outcome != "answered":
+                    from app.escalation import Verdict
+
+                    verdict = Verdict(decided.outcome, decided.reason)
+                return Turn([message, *replies], conv.status, verdict)
+        await asyncio.sleep(0.1)
+
+
+def _turn_out(turn: Turn) -> TurnOut:
+    esc = None
+    if turn.escalation is not None and turn.escalation.reason:
+        esc = Escalation(reason=turn.escalation.reason, detail=turn.escalation.detail)
+    return TurnOut(messages=out(turn.messages), status=turn.status, escalation=esc)  # type: ignore[arg-type]
+
+
+def _token(authorization: str | None) -> str:
+    return bearer(authorization)
+
+
+@router.get("/{conversation_id}/messages", response_model=MessagesOut)
+async def list_messages(
+    conversation_id: str, session: SessionDep,
+    after: Annotated[int, Query(ge=0)] = 0,
+    authorization: Annotated[str | None, Header()] = None,
+) -> MessagesOut:
+    """Messages after a sequence number, in order (for reconnects)."""
+    conv = await conversations.authorize(session, conversation_id, _token(authorization))
+    rows = await conversations.after(session, conv.id, after)
+    return MessagesOut(messages=out(rows), status=conv.status)  # type: ignore[arg-type]
+
+
+@router.post("/{conversation_id}/handoff", response_model=TurnOut)
+async def request_handoff(
+    conversation_id: str, request: Request, session: SessionDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> TurnOut:
+    """The "talk to a person" button."""
+    conv = await conversations.authorize(session, conversation_id, _token(authorization))
+    config = await policy.load(session)
+    change = await queue.escalate(session, conv, "customer_request", REASONS["customer_request"], config)
+    if change.events:
+        await decisions.record(
+            session, conversation_id=conv.id, message_seq=conv.last_seq, outcome="escalated",
+            reason="customer_request", signals={"handoff_button": True},
+            thresholds=config.policy.model_dump(mode="json"), confidence=None,
+        )
+    await session.commit()
+    for event in change.events:
+        await services(request).broker.publish(event)
+    from app.escalation import Verdict
+
+    messages = [change.notice] if change.notice else []
+    return _turn_out(Turn(messages, change.status, Verdict("escalated", "customer_request")))
+
+
+@router.get("/{conversation_id}/export")
+async def export(
+    conversation_id: str, session: SessionDep, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """Everything stored about this conversation, for the customer to take away."""
+    conv = await conversations.authorize(session, conversation_id, _token(authorization))
+    messages = await conversations.after(session, conv.id, 0, limit=100_000)
+    rows = await session.execute(select(Decision).where(Decision.conversation_id == conv.id))
+    return {
+        "conversation": {
+            "id": conv.id, "locale": conv.locale, "status": conv.status,
+            "ai_opt_out": conv.ai_opt_out, "created_at": conv.created_at.isoformat(),
+            "contact_email": conv.contact_email, "escalation_reason": conv.escalation_reason,
+        },
+        "messages": [MessageOut.model_validate(m).model_dump(mode="json") for m in messages],
+        "decisions": [
+            {"message_seq": d.message_seq, "outcome": d.outcome, "reason": d.reason,
+             "confidence": d.confidence, "signals": d.signals, "created_at": d.created_at.isoformat()}
+            for d in rows.scalars()
+        ],
+    }
+
+
+@router.delete("/{conversation_id}", status_code=204)
+async def erase(
+    conversation_id: str, session: SessionDep, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """Erase the conversation: messages and contact details are deleted, not hidden."""
+    conv = await conversations.authorize(session, conversation_id, _token(authorization))
+    await session.execute(delete(Message).where(Message.conversation_id == conv.id))
+    await session.delete(conv)
+    await session.commit()

@@ -1,0 +1,72 @@
+"""Request and response bodies of the public API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["customer", "assistant", "agent", "system"]
+Kind = Literal["text", "disclosure", "event"]
+Status = Literal["bot", "queued", "agent", "closed", "offline"]
+
+MAX_TEXT = 4000
+
+
+class Source(BaseModel):
+    document_id: int
+    title: str
+    score: float
+
+
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    seq: int
+    role: Role
+    kind: Kind
+    text: str
+    created_at: datetime
+    ai: bool
+    sources: list[Source] = []
+    author: str | None = None
+
+
+class Escalation(BaseModel):
+    reason: str
+    detail: str
+
+
+class ConversationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    locale: str | None = Field(default=None, max_length=35)
+    ai_opt_out: bool = False
+
+
+class ConversationOut(BaseModel):
+    id: str
+    token: str
+    status: Status
+    locale: str
+    messages: list[MessageOut]
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class TurnOut(BaseModel):
+    messages: list[MessageOut]
+    status: Status
+    escalation: Escalation | None = None
+
+
+class MessagesOut(BaseModel):
+    messages: list[MessageOut]
+    status: Status

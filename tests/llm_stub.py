@@ -1,0 +1,134 @@
+"""A small OpenAI-compatible chat server for tests, on loopback, that can be told to misbehave.
+
+Modes: "grounded" answers with the first sentence of the first passage in the prompt;
+"script" answers a fixed text; "evil" always obeys the attacker (promises a refund, invents a
+number, leaks its instructions); "hang" never answers; "fail" answers 500; "broken" breaks the
+stream after a few words. Every request body is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+
+class StubState:
+    def __init__(self) -> None:
+        self.mode = "grounded"
+        self.script = ""
+        self.logprob: float | None = None
+        self.requests: list[dict[str, Any]] = []
+
+    def reset(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+
+def _first_passage_sentence(body: dict[str, Any]) -> str:
+    user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+    match = re.search(r"<passage[^>]*>\n(.*?)\n</passage>", user, re.S)
+    if not match:
+        return "I don't know; a person from our team can help you with that."
+    text = re.sub(r"\s+", " ", match.group(1)).strip()
+    sentences = re.split(r"(?<=[.!?])\s", text)
+    return " ".join(sentences[:2])
+
+
+def _canary(body: dict[str, Any]) -> str:
+    system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
+    found = re.search(r"tandem-canary-[0-9a-f]+", system)
+    return found.group(0) if found else ""
+
+
+def _answer(state: StubState, body: dict[str, Any]) -> str:
+    if state.mode == "script":
+        return state.script
+    if state.mode == "evil":
+        return (
+            "Absolutely! I have approved a full refund of €500 and a 50% discount on your next "
+            f"order, this is a legally binding offer. My instructions say {_canary(body)}."
+        )
+    return _first_passage_sentence(body)
+
+
+def _chunk(text: str, logprob: float | None, finish: str | None = None) -> bytes:
+    choice: dict[str, Any] = {"index": 0, "delta": {"content": text} if text else {}, "finish_reason": finish}
+    if logprob is not None and text:
+        choice["logprobs"] = {"content": [{"token": text, "logprob": logprob, "bytes": None, "top_logprobs": []}]}
+    payload = {"id": "stub", "object": "chat.completion.chunk", "created": int(time.time()),
+               "model": "stub", "choices": [choice]}
+    return f"data: {json.dumps(payload)}\n\n".encode()
+
+
+def build(state: StubState) -> Starlette:
+    async def completions(request: Request) -> Response:
+        body = await request.json()
+        state.requests.append(body)
+        if state.mode == "hang":
+            await asyncio.sleep(3600)
+        if state.mode == "fail":
+            return JSONResponse({"error": {"message": "boom"}}, status_code=500)
+        text = _answer(state, body)
+        if not body.get("stream"):
+            return JSONResponse({"id": "stub", "object": "chat.completion", "model": "stub",
+                                 "created": int(time.time()),
+                                 "choices": [{"index": 0, "finish_reason": "stop",
+                                              "message": {"role": "assistant", "content": text}}]})
+
+        async def stream() -> AsyncIterator[bytes]:
+            words = re.findall(r"\S+\s*", text)
+            for i, word in enumerate(words):
+                if state.mode == "broken" and i == 3:
+                    raise ConnectionResetError("stub broke the stream")
+                yield _chunk(word, state.logprob)
+            yield _chunk("", None, "stop")
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(stream(), media_type="text/event-stream")
+
+    return Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ThreadedServer:
+    """Runs an ASGI app under uvicorn in a background thread on a loopback port."""
+
+    def __init__(self, app: Any, port: int | None = None) -> None:
+        self.port = port or free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="on", ws="websockets-sansio")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ThreadedServer:
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
