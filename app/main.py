@@ -23,6 +23,7 @@ from app.human_request import HumanRequestDetector
 from app.llm import LLM
 from app.retrieval import Retriever
 from app.routes.customer import router as customer_router
+from app.routes.pages import router as pages_router
 from app.sentiment import load_sentiment
 from app.services import Services
 from app.settings import Settings
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         )
     app.include_router(customer_router)
     app.include_router(auth_router)
+    app.include_router(pages_router)
     _pages(app, settings)
     return app
 

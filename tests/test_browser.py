@@ -1,0 +1,183 @@
+"""The pages in a real browser (Debian's chromium through Playwright): what people actually see."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Frame, Page, expect, sync_playwright
+
+from tests.llm_stub import StubState, ThreadedServer
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+
+# Records, inside the widget frame, whether the disclosure was on screen when the input came on.
+WATCH_INPUT = """
+window.__inputEnabledAfterDisclosure = null;
+document.addEventListener("DOMContentLoaded", () => {
+  const input = document.getElementById("input");
+  if (!input) return;
+  new MutationObserver(() => {
+    if (!input.disabled && window.__inputEnabledAfterDisclosure === null) {
+      const notice = document.querySelector(".msg.disclosure");
+      window.__inputEnabledAfterDisclosure = Boolean(notice && notice.offsetParent);
+    }
+  }).observe(input, { attributes: true });
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's browser with `apt-get install chromium`"
+        )
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1100, "height": 780}, locale="en-GB")
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def widget(page: Page, server: ThreadedServer) -> Frame:
+    page.add_init_script(WATCH_INPUT)
+    page.goto(server.url + "/")
+    page.wait_for_selector("iframe[title='Customer service chat']")
+    frame = page.frame(url=server.url + "/widget")
+    assert frame is not None
+    frame.wait_for_selector("#start-btn")
+    return frame
+
+
+def start_chat(frame: Frame) -> None:
+    expect(frame.locator("#start-notice")).to_be_visible()
+    expect(frame.locator("#input")).to_be_disabled()
+    frame.click("#start-btn")
+    expect(frame.locator(".msg.disclosure")).to_be_visible()
+    expect(frame.locator("#input")).to_be_enabled()
+    assert frame.evaluate("window.__inputEnabledAfterDisclosure") is True
+
+
+def ask(frame: Frame, text: str) -> None:
+    frame.fill("#input", text)
+    frame.press("#input", "Enter")
+
+
+def test_widget_discloses_answers_with_sources_and_hands_over(
+    page: Page, server: ThreadedServer, llm: StubState
+) -> None:
+    frame = widget(page, server)
+    shot(page, "widget-start")
+    start_chat(frame)
+    expect(frame.locator(".msg.disclosure")).to_contain_text("AI")
+    expect(frame.get_by_role("button", name="Talk to a person")).to_be_visible()
+
+    ask(frame, "How long does delivery take?")
+    answer = frame.locator(".msg.assistant.text").last
+    expect(answer.locator(".sources li").first).to_be_visible()
+    expect(answer.locator(".who")).to_have_text("AI assistant")
+    assert (answer.get_attribute("aria-label") or "").startswith("AI assistant: ")
+    shot(page, "widget-answer")
+
+    frame.get_by_role("button", name="Talk to a person").focus()
+    frame.keyboard.press("Enter")  # keyboard-accessible
+    notice = frame.locator(".msg.system").last
+    expect(notice).to_contain_text("person")
+    expect(notice.locator(".who")).to_have_text("System")
+    expect(frame.locator("#status")).to_be_visible()
+    shot(page, "widget-handoff")
+
+
+def test_widget_resumes_after_reload(page: Page, server: ThreadedServer, llm: StubState) -> None:
+    frame = widget(page, server)
+    start_chat(frame)
+    ask(frame, "How long does delivery take?")
+    expect(frame.locator(".msg.assistant.text")).to_have_count(1)
+    page.reload()
+    page.wait_for_selector("iframe[title='Customer service chat']")
+    frame = page.frame(url=server.url + "/widget")
+    assert frame is not None
+    expect(frame.locator(".msg.assistant.text")).to_have_count(1)
+    expect(frame.locator(".msg.customer")).to_have_count(1)
+    expect(frame.locator("#start")).to_be_hidden()
+
+
+def test_llm_html_is_shown_as_text(page: Page, server: ThreadedServer, llm: StubState) -> None:
+    llm.mode = "script"
+    llm.script = (
+        "Delivery takes 1 to 2 working days in the Netherlands, Germany, Belgium and Luxembourg."
+        " <img src=x onerror=\"document.title='pwned'\"><b>bold</b>"
+    )
+    frame = widget(page, server)
+    start_chat(frame)
+    ask(frame, "How long does delivery take?")
+    reply = frame.locator(".msg.assistant.text, .msg.system").last
+    expect(reply).to_be_visible()
+    expect(frame.locator(".msg.assistant.text").last).to_contain_text("<img src=x")
+    assert frame.locator(".w-log img, .w-log b").count() == 0
+    assert page.title() != "pwned" and frame.evaluate("document.title") != "pwned"
+    shot(page, "widget-xss")
+
+
+def test_agent_console_shows_the_queue(page: Page, server: ThreadedServer) -> None:
+    r = httpx.post(server.url + "/api/v1/conversations", json={"ai_opt_out": True}, timeout=30)
+    assert r.status_code == 201, r.text
+    page.goto(server.url + "/console")
+    page.fill("#email", "agent@example.com")
+    page.fill("#password", "agent-password")
+    page.click("#login button[type=submit]")
+    expect(page.locator("#me")).to_contain_text("agent")
+    item = page.locator("#queue button").first
+    expect(item).to_be_visible()
+    expect(item).to_contain_text("ai opt out")
+    item.click()
+    expect(page.locator("#conv")).to_be_visible()
+    expect(page.locator("#reason")).to_contain_text("ai opt out")
+    shot(page, "console")
+
+
+def test_operator_console_loads_the_policy(page: Page, server: ThreadedServer) -> None:
+    page.goto(server.url + "/admin")
+    page.fill("#email", "operator@example.com")
+    page.fill("#password", "operator-password")
+    page.click("#login button[type=submit]")
+    expect(page.locator("#min_confidence")).not_to_have_value("")
+    shot(page, "admin-policy")
+    page.click("#preview-btn")
+    expect(page.locator("#preview h3")).to_be_visible()
+    page.click("[data-tab=decisions]")
+    expect(page.locator("#decisions table")).to_be_visible()
+    shot(page, "admin-decisions")
+    page.click("[data-tab=stats]")
+    expect(page.locator("#stats .card").first).to_be_visible()
+    shot(page, "admin-stats")
