@@ -28,7 +28,9 @@ from app.sentiment import load_sentiment
 from app.services import Services
 from app.settings import Settings
 from disclosure.policy_page import render as render_policy
+from handoff.agent_api import router as agent_router
 from handoff.broker import InProcessBroker
+from handoff.timers import Clock
 
 log = logging.getLogger("tandem")
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
@@ -67,9 +69,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.services = svc
         app.state.sessions = svc.sessions
         await svc.broker.start()
+        clock = Clock(svc)
+        clock.start()
         try:
             yield
         finally:
+            await clock.stop()
             await svc.broker.stop()
             if svc.llm is not None:
                 await svc.llm.close()
@@ -92,6 +97,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         )
     app.include_router(customer_router)
     app.include_router(auth_router)
+    app.include_router(agent_router)
     app.include_router(pages_router)
     _pages(app, settings)
     return app

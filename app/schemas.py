@@ -67,6 +67,15 @@ class TurnOut(BaseModel):
     escalation: Escalation | None = None
 
 
+class QueueInfo(BaseModel):
+    """A waiting customer's place in the queue; `leave_message`: offer to leave one instead."""
+
+    position: int
+    expected_wait_seconds: int
+    leave_message: bool
+
+
 class MessagesOut(BaseModel):
     messages: list[MessageOut]
     status: Status
+    queue: QueueInfo | None = None

@@ -39,6 +39,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "agent_left": "You are talking to the AI assistant again.",
         "closed": "This conversation was closed. Thank you for reaching out!",
         "lease_expired": "Your agent was disconnected. You are back at the front of the queue.",
+        "message_left": "Thank you. A person from our team will answer here and by e-mail, usually within one business day.",
     },
     "nl": {
         "offer_person": 'Liever een medewerker spreken? Klik op "Praat met een medewerker".',
@@ -65,6 +66,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "agent_left": "Je praat weer met de AI-assistent.",
         "closed": "Dit gesprek is afgesloten. Bedankt voor je bericht!",
         "lease_expired": "Je medewerker is weggevallen. Je staat weer vooraan in de wachtrij.",
+        "message_left": "Bedankt. Een medewerker antwoordt hier en per e-mail, meestal binnen één werkdag.",
     },
     "de": {
         "offer_person": 'Lieber mit einem Menschen sprechen? Klicken Sie auf "Mit einem Menschen sprechen".',
@@ -95,6 +97,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "agent_left": "Sie sprechen wieder mit dem KI-Assistenten.",
         "closed": "Dieses Gespräch wurde beendet. Danke für Ihre Nachricht!",
         "lease_expired": "Die Verbindung zu Ihrem Mitarbeiter ist abgebrochen. Sie stehen wieder vorne in der Warteschlange.",
+        "message_left": "Danke. Eine Person aus unserem Team antwortet hier und per E-Mail, meist innerhalb eines Werktags.",
     },
     "fr": {
         "offer_person": 'Vous préférez parler à une personne ? Cliquez sur « Parler à une personne ».',
@@ -126,6 +129,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "agent_left": "Vous parlez de nouveau avec l'assistant IA.",
         "closed": "Cette conversation est terminée. Merci de nous avoir contactés !",
         "lease_expired": "Votre conseiller a été déconnecté. Vous êtes de nouveau en tête de file.",
+        "message_left": "Merci. Une personne de notre équipe vous répondra ici et par e-mail, en général sous un jour ouvré.",
     },
     "es": {
         "offer_person": '¿Prefieres hablar con una persona? Pulsa «Hablar con una persona».',
@@ -156,6 +160,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "agent_left": "Vuelves a hablar con el asistente de IA.",
         "closed": "Esta conversación se ha cerrado. ¡Gracias por escribirnos!",
         "lease_expired": "Tu agente se ha desconectado. Vuelves a estar el primero en la cola.",
+        "message_left": "Gracias. Una persona de nuestro equipo te responderá aquí y por correo, normalmente en un día laborable.",
     },
 }
 

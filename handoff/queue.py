@@ -1,18 +1,18 @@
 """The ownership state machine of a conversation. Every status change happens here.
 
-    bot ──► queued ──► agent ──► closed
-     │        │  ▲       │
-     │        ▼  └───────┘ (lease expired, transfer)
-     └──► offline (message left for later) ──► agent
-    queued / agent / offline ──► bot (released back to the AI)
+bot ──► queued ──► agent ──► closed
+ │        │  ▲       │
+ │        ▼  └───────┘ (lease expired, transfer)
+ └──► offline (message left for later) ──► agent
+queued / agent / offline ──► bot (released back to the AI)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import conversations
@@ -40,6 +40,34 @@ class Change:
     events: list[Event] = field(default_factory=list)
 
 
+LEASE_SECONDS = 45  # an assignment lapses unless heartbeats or agent actions renew it
+
+
+def lease_deadline(now: datetime | None = None) -> datetime:
+    return (now or utcnow()) + timedelta(seconds=LEASE_SECONDS)
+
+
+def _values(
+    conv: Conversation, to: str, reason: str | None, detail: str | None, agent_id: int | None
+) -> dict[str, object]:
+    now = utcnow()
+    values: dict[str, object] = {"status": to, "updated_at": now}
+    if to in ("queued", "offline"):
+        values.update(agent_id=None, lease_expires_at=None)
+        if reason is not None or conv.status in ("bot", "closed"):
+            values.update(escalation_reason=reason, escalation_detail=detail)
+        # Back from an agent (lease expiry, hand-back): keep the original place in the queue.
+        if conv.status in ("bot", "closed") or conv.queued_at is None:
+            values["queued_at"] = now
+    if to == "agent":
+        values.update(agent_id=agent_id, lease_expires_at=lease_deadline(now))
+        if conv.status == "queued":  # the waiting-time statistics count live waits only
+            values["claimed_at"] = now
+    if to in ("bot", "closed"):
+        values.update(agent_id=None, lease_expires_at=None, queued_at=None)
+    return values
+
+
 async def transition(
     session: AsyncSession,
     conv: Conversation,
@@ -49,20 +77,30 @@ async def transition(
     reason: str | None = None,
     detail: str | None = None,
     agent_id: int | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> Change:
-    """Move `conv` to status `to` (in the caller's transaction) and tell the customer."""
+    """Move `conv` to status `to` (in the caller's transaction) and tell the customer.
+
+    The UPDATE is a compare-and-set on the status and agent we read (plus `where`): of two
+    replicas or requests acting on one conversation at once exactly one wins, the other gets
+    Conflict and has written nothing.
+    """
     if to not in ALLOWED[conv.status]:
         raise Conflict(f"A conversation that is {conv.status} cannot become {to}.")
-    values: dict[str, object] = {"status": to, "updated_at": utcnow()}
-    if to in ("queued", "offline"):
-        values.update(escalation_reason=reason, escalation_detail=detail, agent_id=None)
-        if conv.status not in ("queued", "offline") or conv.queued_at is None:
-            values["queued_at"] = utcnow()
-    if to == "agent":
-        values["agent_id"] = agent_id
-    if to in ("bot", "closed"):
-        values.update(agent_id=None, lease_expires_at=None, queued_at=None)
-    await session.execute(update(Conversation).where(Conversation.id == conv.id).values(**values))
+    values = _values(conv, to, reason, detail, agent_id)
+    same_agent = (
+        Conversation.agent_id.is_(None)
+        if conv.agent_id is None
+        else Conversation.agent_id == conv.agent_id
+    )
+    query = update(Conversation).where(
+        Conversation.id == conv.id, Conversation.status == conv.status, same_agent
+    )
+    if where is not None:
+        query = query.where(where)
+    won = (await session.execute(query.values(**values).returning(Conversation.id))).first()
+    if won is None:
+        raise Conflict("Someone else changed this conversation first; reload it.")
     for key, value in values.items():
         setattr(conv, key, value)
     change = Change(status=to, events=[StatusChanged(conv.id, to, reason), QueueChanged(conv.id)])

@@ -7,7 +7,9 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import conversations, decisions, policy
 from app.db import SessionDep
@@ -22,11 +24,12 @@ from app.schemas import (
     MessageIn,
     MessageOut,
     MessagesOut,
+    QueueInfo,
     TurnOut,
 )
 from app.services import Services
 from disclosure.texts import choose_locale, notice
-from handoff import queue
+from handoff import queue, waiting
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["customer"])
 
@@ -151,7 +154,40 @@ async def list_messages(
     """Messages after a sequence number, in order (for reconnects)."""
     conv = await conversations.authorize(session, conversation_id, _token(authorization))
     rows = await conversations.after(session, conv.id, after)
-    return MessagesOut(messages=out(rows), status=conv.status)  # type: ignore[arg-type]
+    return MessagesOut(messages=out(rows), status=conv.status, queue=await _queue(session, conv))  # type: ignore[arg-type]
+
+
+async def _queue(session: AsyncSession, conv: Conversation) -> QueueInfo | None:
+    """Position and expected wait while queued (and whether to offer leaving a message)."""
+    if conv.status != "queued":
+        return None
+    config = await policy.load(session)
+    info = await waiting.waiting(session, conv, config.policy.long_wait_seconds)
+    return QueueInfo(position=info.position, expected_wait_seconds=info.expected_wait_seconds,
+                     leave_message=info.leave_message)
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    leave_message: bool = True
+
+
+@router.post("/{conversation_id}/contact", response_model=MessagesOut)
+async def leave_contact(
+    conversation_id: str, body: ContactIn, request: Request, session: SessionDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> MessagesOut:
+    """Leave an e-mail address; with leave_message, stop waiting: a person answers later."""
+    conv = await conversations.authorize(session, conversation_id, _token(authorization))
+    config = await policy.load(session)
+    change = await waiting.leave_contact(session, conv, body.email.strip(), body.leave_message, config)
+    await session.commit()
+    for event in change.events:
+        await services(request).broker.publish(event)
+    notice = [change.notice] if change.notice else []
+    return MessagesOut(messages=out(notice), status=conv.status, queue=await _queue(session, conv))  # type: ignore[arg-type]
 
 
 @router.post("/{conversation_id}/handoff", response_model=TurnOut)

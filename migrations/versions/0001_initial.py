@@ -50,6 +50,7 @@ def upgrade() -> None:
     sa.Column('max_concurrent', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_assigned_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('email')
@@ -95,6 +96,7 @@ def upgrade() -> None:
     sa.Column('lease_expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('contact_email', sa.String(length=320), nullable=True),
     sa.Column('bot_turns', sa.Integer(), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['users.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')
     )

@@ -1,0 +1,279 @@
+"""The agent API: the queue, what an agent sees on a conversation, and taking part in it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import conversations, policy
+from app.auth import AgentDep
+from app.db import SessionDep
+from app.errors import Conflict, Forbidden
+from app.models import CannedReply, Conversation, Message, Outbox, User
+from app.schemas import MAX_TEXT
+from app.services import Services
+from handoff import assignment, summary
+from handoff.events import Event, MessageCreated
+from handoff.queue import Change
+
+router = APIRouter(prefix="/api/v1/agent", tags=["agent"])
+
+
+class TextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: int
+
+
+class CannedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    shortcut: str = Field(min_length=1, max_length=50, pattern=r"^\S+$")
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class CannedOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    shortcut: str
+    text: str
+
+
+class ItemOut(BaseModel):
+    """A conversation as listed in the queue."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    status: str
+    locale: str
+    escalation_reason: str | None
+    escalation_detail: str | None
+    priority: int
+    queued_at: datetime | None
+    agent_id: int | None
+    lease_expires_at: datetime | None
+    contact_email: str | None
+
+
+class QueueOut(BaseModel):
+    queued: list[ItemOut]
+    offline: list[ItemOut]
+    mine: list[ItemOut]
+
+
+class AgentMessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    seq: int
+    role: str
+    kind: str
+    text: str
+    created_at: datetime
+    ai: bool
+    internal: bool
+    author_id: int | None
+
+
+class DetailOut(BaseModel):
+    conversation: ItemOut
+    messages: list[AgentMessageOut]
+    escalation: dict[str, str | None]
+    signals: list[dict[str, Any]]
+    sentiment_trend: list[dict[str, Any]]
+    summary: dict[str, str]
+
+
+class StatusOut(BaseModel):
+    id: str
+    status: str
+    agent_id: int | None
+
+
+async def _finish(request: Request, session: AsyncSession, events: list[Event]) -> None:
+    """Commit, then publish: listeners only ever see what the database holds."""
+    await session.commit()
+    svc: Services = request.app.state.services
+    for event in events:
+        await svc.broker.publish(event)
+
+
+def _status(conv: Conversation) -> StatusOut:
+    return StatusOut(id=conv.id, status=conv.status, agent_id=conv.agent_id)
+
+
+def _may_read(conv: Conversation, user: User) -> None:
+    """Agents read waiting conversations and their own; operators read all."""
+    if user.role == "operator" or conv.agent_id == user.id:
+        return
+    if conv.status not in ("queued", "offline"):
+        raise Forbidden("This conversation is not waiting for you.")
+
+
+async def _list(session: AsyncSession, *where: Any) -> list[ItemOut]:
+    order = (Conversation.priority.desc(), Conversation.queued_at, Conversation.id)
+    rows = await session.execute(select(Conversation).where(*where).order_by(*order).limit(200))
+    return [ItemOut.model_validate(c) for c in rows.scalars()]
+
+
+@router.get("/queue", response_model=QueueOut)
+async def get_queue(user: AgentDep, session: SessionDep) -> QueueOut:
+    """Waiting conversations (priority, then longest wait first), left messages, and mine."""
+    return QueueOut(
+        queued=await _list(session, Conversation.status == "queued"),
+        offline=await _list(session, Conversation.status == "offline"),
+        mine=await _list(session, Conversation.status == "agent", Conversation.agent_id == user.id),
+    )
+
+
+@router.get("/conversations/{conversation_id}", response_model=DetailOut)
+async def get_conversation(
+    conversation_id: str, request: Request, user: AgentDep, session: SessionDep
+) -> DetailOut:
+    """The whole transcript (real values), why it was handed over, signals, trend, summary."""
+    conv = await assignment.load(session, conversation_id)
+    _may_read(conv, user)
+    messages = await conversations.after(session, conv.id, 0, internal=True, limit=100_000)
+    decided = await summary.decisions(session, conv.id)
+    item = ItemOut.model_validate(conv)
+    lines = summary.bot_part(messages)
+    await session.commit()  # end the read before the LLM call
+    svc: Services = request.app.state.services
+    brief = await summary.summarise(svc.llm, lines, conv.escalation_reason)
+    return DetailOut(
+        conversation=item,
+        messages=[AgentMessageOut.model_validate(m) for m in messages],
+        escalation={"reason": conv.escalation_reason, "detail": conv.escalation_detail},
+        signals=decided,
+        sentiment_trend=summary.sentiment_trend(decided),
+        summary={"text": brief.text, "source": brief.source},
+    )
+
+
+async def _act(
+    request: Request, session: AsyncSession, conv: Conversation, change: Change
+) -> StatusOut:
+    await _finish(request, session, change.events)
+    return _status(conv)
+
+
+@router.post("/conversations/{conversation_id}/claim", response_model=StatusOut)
+async def claim(
+    conversation_id: str, request: Request, user: AgentDep, session: SessionDep
+) -> StatusOut:
+    """Take a waiting conversation: exactly one of two agents claiming at once wins."""
+    conv = await assignment.load(session, conversation_id)
+    config = await policy.load(session)
+    try:
+        change = await assignment.claim(session, conv, user, config)
+    except Conflict:
+        await session.rollback()
+        conv = await assignment.load(session, conversation_id)
+        if conv.status == "agent" and conv.agent_id == user.id:  # our own concurrent retry
+            return _status(conv)
+        raise
+    return await _act(request, session, conv, change)
+
+
+@router.post("/conversations/{conversation_id}/transfer", response_model=StatusOut)
+async def transfer(
+    conversation_id: str, body: TransferIn, request: Request, user: AgentDep, session: SessionDep
+) -> StatusOut:
+    """Hand the conversation to another agent; the customer is told who they talk to now."""
+    conv = await assignment.load(session, conversation_id)
+    config = await policy.load(session)
+    change = await assignment.transfer(session, conv, user, body.agent_id, config)
+    return await _act(request, session, conv, change)
+
+
+@router.post("/conversations/{conversation_id}/release", response_model=StatusOut)
+async def release(
+    conversation_id: str, request: Request, user: AgentDep, session: SessionDep
+) -> StatusOut:
+    """Give the conversation back to the AI; the customer is told."""
+    conv = await assignment.load(session, conversation_id)
+    change = await assignment.release(session, conv, user, await policy.load(session))
+    return await _act(request, session, conv, change)
+
+
+@router.post("/conversations/{conversation_id}/close", response_model=StatusOut)
+async def close(
+    conversation_id: str, request: Request, user: AgentDep, session: SessionDep
+) -> StatusOut:
+    """Close the conversation; the customer is told."""
+    conv = await assignment.load(session, conversation_id)
+    change = await assignment.close(session, conv, user, await policy.load(session))
+    return await _act(request, session, conv, change)
+
+
+@router.post("/conversations/{conversation_id}/messages", response_model=AgentMessageOut)
+async def reply(
+    conversation_id: str, body: TextIn, request: Request, user: AgentDep, session: SessionDep
+) -> AgentMessageOut:
+    """The holder's reply to the customer (also queued for e-mail when they left an address)."""
+    conv = await assignment.load(session, conversation_id)
+    assignment.require_holder(conv, user)
+    msg = await conversations.append(
+        session,
+        conv.id,
+        "agent",
+        body.text.strip() or body.text,
+        author_id=user.id,
+        require_status="agent",
+    )
+    if msg is None:
+        raise Conflict("This conversation is no longer yours.")
+    if conv.contact_email:
+        session.add(Outbox(conversation_id=conv.id, recipient=conv.contact_email, body=msg.text))
+    await assignment.renew_leases(session, user.id)
+    await _finish(request, session, [MessageCreated(conv.id, msg.seq)])
+    return AgentMessageOut.model_validate(msg)
+
+
+@router.post("/conversations/{conversation_id}/notes", response_model=AgentMessageOut)
+async def note(
+    conversation_id: str, body: TextIn, request: Request, user: AgentDep, session: SessionDep
+) -> AgentMessageOut:
+    """An internal note for colleagues; never shown to the customer."""
+    conv = await assignment.load(session, conversation_id)
+    _may_read(conv, user)
+    msg: Message | None = await conversations.append(
+        session, conv.id, "agent", body.text, author_id=user.id, internal=True
+    )
+    assert msg is not None
+    await _finish(request, session, [MessageCreated(conv.id, msg.seq)])
+    return AgentMessageOut.model_validate(msg)
+
+
+@router.get("/canned", response_model=list[CannedOut])
+async def list_canned(user: AgentDep, session: SessionDep) -> list[CannedOut]:
+    """Canned replies, by shortcut."""
+    rows = await session.execute(select(CannedReply).order_by(CannedReply.shortcut))
+    return [CannedOut.model_validate(r) for r in rows.scalars()]
+
+
+@router.post("/canned", status_code=201, response_model=CannedOut)
+async def add_canned(body: CannedIn, user: AgentDep, session: SessionDep) -> CannedOut:
+    """Add a canned reply; shortcuts are unique."""
+    row = CannedReply(shortcut=body.shortcut, text=body.text)
+    session.add(row)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict(f"The shortcut {body.shortcut!r} exists already.") from None
+    return CannedOut.model_validate(row)

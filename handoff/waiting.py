@@ -1,0 +1,91 @@
+"""What a waiting customer sees: their place in the queue and how long it should take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import conversations
+from app.models import Conversation
+from app.policy import OperatorConfig
+from disclosure.texts import phrase
+from handoff.assignment import online_agents
+from handoff.events import MessageCreated
+from handoff.queue import Change, transition
+
+DEFAULT_WAIT_SECONDS = 120  # before any claim has been measured
+RECENT_CLAIMS = 50
+
+
+@dataclass(frozen=True)
+class Waiting:
+    position: int
+    expected_wait_seconds: int
+    leave_message: bool  # offer to leave a message and a contact instead of waiting
+
+
+async def position(session: AsyncSession, conv: Conversation) -> int:
+    """1 for the front of the queue; ordered by priority, then by how long they have waited."""
+    if conv.status != "queued" or conv.queued_at is None:
+        return 0
+    ahead = await session.execute(
+        select(func.count())
+        .select_from(Conversation)
+        .where(
+            Conversation.status == "queued",
+            Conversation.id != conv.id,
+            or_(
+                Conversation.priority > conv.priority,
+                and_(
+                    Conversation.priority == conv.priority,
+                    Conversation.queued_at < conv.queued_at,
+                ),
+            ),
+        )
+    )
+    return int(ahead.scalar_one()) + 1
+
+
+async def expected_wait(session: AsyncSession) -> int:
+    """The median time from joining the queue to an agent's claim, over recent claims."""
+    rows = await session.execute(
+        select(Conversation.queued_at, Conversation.claimed_at)
+        .where(Conversation.claimed_at.is_not(None), Conversation.queued_at.is_not(None))
+        .order_by(Conversation.claimed_at.desc())
+        .limit(RECENT_CLAIMS)
+    )
+    waits = [
+        (claimed - queued).total_seconds()
+        for queued, claimed in rows.tuples()
+        if queued is not None and claimed is not None and claimed >= queued
+    ]
+    return round(median(waits)) if waits else DEFAULT_WAIT_SECONDS
+
+
+async def waiting(session: AsyncSession, conv: Conversation, long_wait_seconds: int) -> Waiting:
+    """Position and expected wait; a message is offered when nobody is online or it is long."""
+    place = await position(session, conv)
+    wait = await expected_wait(session)
+    nobody = not await online_agents(session)
+    return Waiting(place, wait, nobody or wait > long_wait_seconds)
+
+
+async def leave_contact(
+    session: AsyncSession, conv: Conversation, email: str, leave: bool, config: OperatorConfig
+) -> Change:
+    """Store the customer's e-mail; with `leave`, stop waiting and leave a message instead."""
+    await session.execute(
+        update(Conversation).where(Conversation.id == conv.id).values(contact_email=email)
+    )
+    conv.contact_email = email
+    text = phrase("message_left", conv.locale, config.disclosure.texts)
+    if leave and conv.status == "queued":
+        return await transition(session, conv, "offline", notice=text)
+    if conv.status != "offline":
+        return Change(status=conv.status)
+    msg = await conversations.append(session, conv.id, "system", text, kind="event")
+    assert msg is not None
+    return Change(status=conv.status, notice=msg, events=[MessageCreated(conv.id, msg.seq)])
