@@ -7,6 +7,8 @@
   const auth = session("tandem.agent"); // {token, role, name}
   let me = auth.get();
   let current = null; // the open conversation's id
+  let mine = new Set(); // ids of the conversations I hold
+  let resumed = new Set(); // held conversations followed live on this socket
   let socket = null;
   let typingSent = 0;
   let timers = [];
@@ -55,7 +57,11 @@
     $("me").textContent = `${me.name} (${me.role})`;
     loadQueue();
     loadCanned();
-    socket = live("/api/v1/agent/ws", me.token, { onEvent, onState: (up) => ($("live").hidden = !up) });
+    socket = live("/api/v1/agent/ws", me.token, { onEvent, onState: (up) => {
+      $("live").hidden = !up;
+      resumed = new Set();
+      if (up && current) openConversation(current, false);
+    } });
     // Polling fallback while the websocket is down.
     timers.push(setInterval(() => socket.open || loadQueue(), 5000));
     timers.push(setInterval(() => socket.open || (current && openConversation(current, false)), 3000));
@@ -80,13 +86,12 @@
   async function loadQueue() {
     try {
       const data = await call("/api/v1/agent/queue");
-      const all = items(data, "queue", "conversations", "items", "waiting");
-      const queued = all.filter((c) => !c.status || c.status === "queued");
-      const offline = data.offline || all.filter((c) => c.status === "offline");
-      const mine = data.mine || data.claimed || all.filter((c) => c.status === "agent");
+      const queued = data.queued || [];
+      const held = data.mine || [];
+      mine = new Set(held.map((c) => c.id));
       fill($("queue"), queued, "Nobody is waiting.");
-      fill($("mine"), mine, "None.");
-      fill($("offline"), offline, "None.");
+      fill($("mine"), held, "None.");
+      fill($("offline"), data.offline || [], "None.");
       $("queue-count").textContent = String(queued.length);
       $("queue-error").textContent = "";
     } catch (err) {
@@ -99,19 +104,18 @@
   }
 
   function queueItem(c) {
-    const id = c.id || c.conversation_id;
-    const waited = c.waiting_seconds ?? c.wait_seconds ?? (c.queued_at ? since(c.queued_at) : null);
-    const reason = c.escalation_reason || c.reason || (c.escalation && c.escalation.reason) || "—";
+    const id = c.id;
+    const waited = c.queued_at ? since(c.queued_at) : null;
+    const reason = c.escalation_reason || "—";
     const priority = c.priority ? el("span", { class: "badge hot", text: `priority ${c.priority}` }) : null;
-    const preview = c.preview || c.last_message || c.contact_email || "";
+    const preview = c.escalation_detail || c.contact_email || "";
     return el("li", {}, el("button", {
       type: "button", "aria-current": String(id === current), onclick: () => openConversation(id, true),
       "aria-label": `Conversation ${id}, ${reason}, waiting ${duration(waited)}`,
     },
       el("span", { class: "line" }, el("strong", { text: reason.replace(/_/g, " ") }), priority),
-      el("span", { class: "line" }, el("span", { text: `waiting ${duration(waited)}` }), el("span", { class: "badge", text: c.locale || "" })),
-      preview ? el("span", { class: "preview", text: typeof preview === "string" ? preview : show(preview) }) : null,
-      c.agent || c.agent_name ? el("span", { class: "preview", text: `with ${c.agent_name || c.agent}` }) : null,
+      el("span", { class: "line" }, el("span", { text: waited == null ? "" : `waiting ${duration(waited)}` }), el("span", { class: "badge", text: c.locale || "" })),
+      preview ? el("span", { class: "preview", text: preview }) : null,
     ));
   }
 
@@ -121,7 +125,7 @@
       const replies = items(data, "canned", "replies", "items");
       $("canned").replaceChildren(el("option", { value: "", text: "—" }), ...replies.map((r, i) => {
         const text = typeof r === "string" ? r : r.text;
-        return el("option", { value: String(i), dataset: { text }, text: (r.title || text).slice(0, 60) });
+        return el("option", { value: String(i), dataset: { text }, text: (r.shortcut ? `/${r.shortcut} — ` : "") + text.slice(0, 50) });
       }));
     } catch (err) {
       unauthorized(err);
@@ -138,6 +142,10 @@
       const c = await call(`/api/v1/agent/conversations/${id}`);
       if (current !== id) return;
       render(c, switching);
+      if (mine.has(id) && socket && socket.open && !resumed.has(id)) {
+        resumed.add(id);
+        socket.send({ type: "resume", conversation_id: id, last_seq: Math.max(0, ...c.messages.map((m) => m.seq)) });
+      }
       if (focus) $("view-title").focus();
     } catch (err) {
       if (!unauthorized(err)) $("action-error").textContent = err.message;
@@ -147,33 +155,38 @@
   function render(c, switching) {
     $("empty").hidden = true;
     $("conv").hidden = false;
-    $("view-title").textContent = `Conversation ${c.id || current}`;
+    const conv = c.conversation || {};
+    $("view-title").textContent = `Conversation ${conv.id || current}`;
     $("view-title").tabIndex = -1;
-    $("conv-status").textContent = c.status || "";
+    $("conv-status").textContent = conv.status || "";
     const esc = c.escalation || {};
-    const reason = esc.reason || c.escalation_reason;
-    $("reason").textContent = reason ? `${reason.replace(/_/g, " ")}${esc.detail || c.escalation_detail ? ": " + (esc.detail || c.escalation_detail) : ""}` : "No escalation.";
-    renderSignals(esc.signals || c.signals || {});
-    renderSentiment(c.sentiment_trend || c.sentiment || []);
-    $("summary").textContent = c.summary || "No summary yet.";
-    const messages = items(c, "messages", "transcript");
-    $("transcript").replaceChildren(...messages.map(line));
-    if (switching) $("transcript").scrollTop = $("transcript").scrollHeight;
-    const mine = c.status === "agent" && (c.agent_is_me ?? (c.agent ? c.agent === me.name || c.agent.name === me.name : true));
-    $("claim").disabled = !["queued", "offline"].includes(c.status);
-    $("release").disabled = $("transfer").disabled = !mine;
-    $("close").disabled = c.status === "closed";
-    $("send").disabled = c.status === "closed";
+    $("reason").textContent = esc.reason ? `${esc.reason.replace(/_/g, " ")}${esc.detail ? ": " + esc.detail : ""}` : "No escalation.";
+    renderSignals(c.signals || []);
+    renderSentiment(c.sentiment_trend || []);
+    const summary = c.summary || {};
+    $("summary").textContent = summary.text ? `${summary.text}${summary.source ? ` (${summary.source})` : ""}` : "No summary yet.";
+    const atBottom = $("transcript").scrollHeight - $("transcript").scrollTop - $("transcript").clientHeight < 40;
+    $("transcript").replaceChildren(...(c.messages || []).map(line));
+    if (switching || atBottom) $("transcript").scrollTop = $("transcript").scrollHeight;
+    const held = conv.status === "agent" && mine.has(conv.id);
+    $("claim").disabled = !["queued", "offline"].includes(conv.status);
+    $("release").disabled = $("transfer").disabled = !held;
+    $("close").disabled = conv.status === "closed";
+    $("send").disabled = conv.status === "closed";
     $("action-error").textContent = "";
   }
 
-  function renderSignals(signals) {
-    const rows = Object.entries(signals).flatMap(([k, v]) => [el("dt", { text: k.replace(/_/g, " ") }), el("dd", { text: show(v) })]);
+  // The signals of the last decision that handed over (or else the last decision).
+  function renderSignals(decisions) {
+    const last = [...decisions].reverse().find((d) => d.outcome !== "answered") || decisions[decisions.length - 1];
+    if (!last) return $("signals").replaceChildren();
+    const head = { outcome: last.outcome, reason: last.reason, confidence: last.confidence };
+    const rows = Object.entries({ ...head, ...(last.signals || {}) }).flatMap(([k, v]) => [el("dt", { text: k.replace(/_/g, " ") }), el("dd", { text: show(v) })]);
     $("signals").replaceChildren(...rows);
   }
 
   function renderSentiment(trend) {
-    const values = trend.map((x) => (typeof x === "number" ? x : x.negative ?? x.score ?? 0));
+    const values = trend.map((x) => (typeof x === "number" ? x : Number(x.negative ?? 0)));
     $("sentiment").replaceChildren(...values.map((v) => {
       const bar = el("span", { class: v >= 0.6 ? "neg" : "", title: `negative ${v.toFixed(2)}` });
       bar.style.height = `${Math.max(4, Math.round(v * 100))}%`;
@@ -183,7 +196,8 @@
   }
 
   function line(m) {
-    const label = m.internal ? `Note by ${m.author || "agent"}` : m.role === "assistant" ? "AI assistant" : m.role === "agent" ? m.author || "Agent" : m.role === "system" ? "System" : "Customer";
+    const labels = { assistant: "AI assistant", agent: "Agent", system: "System", customer: "Customer" };
+    const label = m.internal ? "Internal note" : labels[m.role] || m.role;
     const li = el("li", { class: `${m.role} ${m.internal ? "note" : ""}`, "aria-label": `${label}: ${m.text}` },
       el("span", { class: "who", "aria-hidden": "true", text: `${label} · ${time(m.created_at)}` }),
       el("span", { text: m.text }));
@@ -196,8 +210,8 @@
     $("action-error").textContent = "";
     try {
       await call(`/api/v1/agent/conversations/${current}/${action}`, { method: "POST", body });
+      await loadQueue();
       await openConversation(current, false);
-      loadQueue();
     } catch (err) {
       if (!unauthorized(err)) $("action-error").textContent = err.message;
     }
@@ -233,8 +247,8 @@
     $("release").addEventListener("click", () => act("release"));
     $("close").addEventListener("click", () => confirm("Close this conversation?") && act("close"));
     $("transfer").addEventListener("click", () => {
-      const email = prompt("Transfer to which agent (e-mail)? Leave empty to put it back in the queue.");
-      if (email !== null) act("transfer", email.trim() ? { email: email.trim() } : {});
+      const id = prompt("Transfer to which agent (agent id number)?");
+      if (id && Number.isInteger(Number(id))) act("transfer", { agent_id: Number(id) });
     });
     $("reply").addEventListener("submit", reply);
     $("as-note").addEventListener("change", () => $("reply").classList.toggle("note", $("as-note").checked));

@@ -150,9 +150,11 @@
     if (next === "offline") $("contact").hidden = false;
     $("new-btn").hidden = next !== "closed";
     setInput(next !== "closed");
+    scrollDown();
   }
 
   function setInput(enabled) {
+    $("export-btn").disabled = $("delete-btn").disabled = !conv;
     $("input").disabled = !enabled;
     $("send-btn").disabled = !enabled;
   }
@@ -172,6 +174,7 @@
       conv = { id: data.id, token: data.token, last_seq: 0 };
       stored.set(conv);
       open(data.messages, data.status, data);
+      if (!$("input").disabled) $("input").focus();
     } catch (err) {
       $("start-info").textContent = t("error");
     } finally {
@@ -184,7 +187,6 @@
     $("start").hidden = true;
     addAll(messages);
     setStatus(initialStatus, info);
-    if ($("input").disabled === false) $("input").focus();
     connect();
     flushOutbox();
   }
@@ -280,6 +282,9 @@
         if (ev.role === "agent") setTyping(ev.typing ? t("typingAgent", { name: ev.name || agentName || t("agent") }) : "");
         else if (ev.role === "assistant") setTyping(ev.typing ? t("typingAI") : "");
         break;
+      case "ready":
+        if (ev.status !== status) setStatus(ev.status, ev);
+        break;
       case "resync":
         poll();
         break;
@@ -358,6 +363,7 @@
       const data = await api(`/api/v1/conversations/${conv.id}/handoff`, { method: "POST", token: conv.token });
       addAll(data.messages);
       setStatus(data.status, data);
+      poll(); // the queue position and expected wait
     } catch (err) {
       $("human-btn").disabled = false;
       setTyping(t("error"));
@@ -368,10 +374,11 @@
     event.preventDefault();
     const email = $("contact-email").value.trim();
     try {
-      await api(`/api/v1/conversations/${conv.id}/contact`, { method: "POST", token: conv.token, body: { email } });
+      const data = await api(`/api/v1/conversations/${conv.id}/contact`, { method: "POST", token: conv.token, body: { email, leave_message: true } });
       $("contact-info").textContent = t("contactSaved", { email });
       $("contact-info").className = "";
-      poll();
+      addAll(data.messages);
+      setStatus(data.status, data);
     } catch (err) {
       $("contact-info").textContent = err.message || t("error");
       $("contact-info").className = "error";
@@ -455,5 +462,6 @@
 
   translate();
   bind();
+  setInput(false);
   resume();
 })();
