@@ -277,7 +277,7 @@
   function card(key, value) {
     const rate = /rate|ratio|share/.test(key) && typeof value === "number" && value <= 1;
     const text = value == null ? "–" : rate ? Math.round(value * 100) + "%" : /seconds/.test(key) ? Tandem.duration(value) : show(value);
-    return el("div", { class: "card" }, el("div", { class: "value", text }), el("div", { class: "label", text: key.replace(/_/g, " ") }));
+    return el("div", { class: "card" }, el("div", { class: "value", text }), el("div", { class: "label", text: key.replace(/_seconds$/, "").replace(/_/g, " ") }));
   }
 
   // A {name: number} object as a table with bars; anything else as key/value rows.
