@@ -29,8 +29,11 @@ from app.services import Services
 from app.settings import Settings
 from disclosure.policy_page import render as render_policy
 from handoff.agent_api import router as agent_router
-from handoff.broker import InProcessBroker
+from handoff.broker import Broker, InProcessBroker
+from handoff.hub import Hub
+from handoff.redis_broker import RedisBroker
 from handoff.timers import Clock
+from handoff.ws import router as ws_router
 
 log = logging.getLogger("tandem")
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
@@ -56,8 +59,15 @@ def build_services(settings: Settings) -> Services:
         human=HumanRequestDetector(embedder),
         sentiment=load_sentiment(settings.sentiment_model, embedder),
         llm=llm,
-        broker=InProcessBroker(),
+        broker=_broker(settings),
     )
+
+
+def _broker(settings: Settings) -> Broker:
+    """Redis when replicas must share events; otherwise events stay in this process."""
+    if settings.redis_url:
+        return RedisBroker(settings.redis_url, settings.redis_channel)
+    return InProcessBroker()
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -68,6 +78,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         svc = services or build_services(settings)
         app.state.services = svc
         app.state.sessions = svc.sessions
+        app.state.hub = hub = Hub(svc)
+        await hub.start()
         await svc.broker.start()
         clock = Clock(svc)
         clock.start()
@@ -75,6 +87,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             yield
         finally:
             await clock.stop()
+            await hub.stop()
             await svc.broker.stop()
             if svc.llm is not None:
                 await svc.llm.close()
@@ -99,6 +112,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(auth_router)
     app.include_router(agent_router)
     app.include_router(pages_router)
+    app.include_router(ws_router)
     _pages(app, settings)
     return app
 

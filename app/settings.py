@@ -17,6 +17,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./tandem.db"
     redis_url: str | None = None
+    redis_channel: str = "tandem:events"  # one per deployment sharing a Redis
     secret_key: str = DEFAULT_SECRET
     allowed_origins: str = ""
     demo: bool = False

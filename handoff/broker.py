@@ -8,12 +8,17 @@ from typing import Protocol
 from handoff.events import Event
 
 Listener = Callable[[Event], Awaitable[None]]
+Reconnected = Callable[[], Awaitable[None]]
 
 
 class Broker(Protocol):
     async def publish(self, event: Event) -> None: ...
 
     def subscribe(self, listener: Listener) -> None: ...
+
+    def on_reconnect(self, callback: Reconnected) -> None:
+        """Called after events may have been missed (the database replay heals the gap)."""
+        ...
 
     async def start(self) -> None: ...
 
@@ -28,6 +33,9 @@ class InProcessBroker:
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
+
+    def on_reconnect(self, callback: Reconnected) -> None:
+        return None  # nothing between publisher and listener can drop an event
 
     async def publish(self, event: Event) -> None:
         for listener in list(self._listeners):

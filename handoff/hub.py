@@ -1,0 +1,299 @@
+"""Live connections, each with one bounded send queue. Durable events are pointers that the
+socket's writer turns into messages read from the database, so a client never sees a gap or a
+duplicate; ephemeral ones (typing, tokens) are dropped first when a client is slow."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from starlette.websockets import WebSocket
+
+from app import conversations
+from app.models import Conversation, Message
+from app.schemas import MessageOut
+from app.services import Services
+from handoff import assignment, waiting
+from handoff.events import (
+    DraftDiscarded,
+    Event,
+    MessageCreated,
+    QueueChanged,
+    StatusChanged,
+    Token,
+    Typing,
+)
+
+log = logging.getLogger("tandem.hub")
+SEND_QUEUE = 256  # per connection; ephemeral events are dropped past half of it
+MAX_GAP = 500  # beyond this, the client reloads over HTTP instead of a replay
+PING_EVERY = 20.0
+Frame = dict[str, Any]
+
+
+@dataclass
+class Sync:
+    """Send whatever this connection has not seen of a conversation, up to at least `seq`."""
+
+    conversation_id: str
+    seq: int | None  # None: up to the conversation's latest message
+
+
+class Connection:
+    """One websocket: a customer (one conversation) or an agent (the conversations they hold)."""
+
+    def __init__(self, ws: WebSocket, hub: Hub, role: str, user_id: int | None = None) -> None:
+        self.ws, self.hub, self.role, self.user_id = ws, hub, role, user_id
+        self.is_agent = role == "agent"
+        self.sent: dict[str, int] = {}  # conversation id -> last seq sent on this socket
+        self.status: str | None = None  # a customer's conversation status, for queue positions
+        self.closed = False
+        self._items: deque[Frame | Sync] = deque()
+        self._writer: asyncio.Task[None] | None = None  # only while there is something to send
+
+    def push(self, item: Frame | Sync, *, ephemeral: bool = False) -> None:
+        """Queue a frame or a pointer; never blocks the publisher."""
+        if self.closed or (ephemeral and len(self._items) >= SEND_QUEUE // 2):
+            return
+        if isinstance(item, Sync):
+            for pending in self._items:  # one pending sync per conversation reads it all
+                if isinstance(pending, Sync) and pending.conversation_id == item.conversation_id:
+                    if pending.seq is not None:
+                        pending.seq = None if item.seq is None else max(pending.seq, item.seq)
+                    return
+        if len(self._items) >= SEND_QUEUE:
+            self.drop(1013, "try again later")
+            return
+        self._items.append(item)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._drain())
+
+    def drop(self, code: int, reason: str) -> None:
+        """Disconnect without waiting for a client that does not read."""
+        if self.closed:
+            return
+        self.closed = True
+        self._items.clear()
+        if self._writer is not None:
+            self._writer.cancel()
+        self.hub.spawn(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):  # gone already: the server's keepalive ends it
+            await asyncio.wait_for(self.ws.close(code, reason), 10)
+
+    async def _drain(self) -> None:
+        try:
+            while self._items and not self.closed:
+                item = self._items.popleft()
+                if isinstance(item, Sync):
+                    await self._sync(item)
+                else:
+                    await self.ws.send_text(json.dumps(item))
+        except Exception:
+            log.info("send failed; closing the socket", exc_info=True)
+            self.drop(1011, "send failed")
+        finally:
+            self._writer = None
+
+    async def _sync(self, item: Sync) -> None:
+        cid, done = item.conversation_id, self.sent.get(item.conversation_id)
+        if done is None or (item.seq is not None and item.seq <= done):
+            return  # unsubscribed meanwhile, or already sent: never a duplicate
+        latest, rows = await self.hub.read(cid, done, item.seq, internal=self.is_agent)
+        if latest - done > MAX_GAP:
+            self.sent[cid] = latest
+            await self.ws.send_text(
+                json.dumps({"type": "resync", "conversation_id": cid, "seq": latest})
+            )
+            return
+        for msg in rows:
+            await self.ws.send_text(json.dumps(self._message(msg)))
+        self.sent[cid] = max([latest, *(m.seq for m in rows)])  # clamps a future last_seq
+
+    def _message(self, msg: Message) -> Frame:
+        body = MessageOut.model_validate(msg).model_dump(mode="json")
+        if self.is_agent:
+            body["internal"] = msg.internal
+        return {"type": "message", "conversation_id": msg.conversation_id, "message": body}
+
+
+class Hub:
+    """Routes broker events to this process's sockets."""
+
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self.by_conv: dict[str, set[Connection]] = {}
+        self.agents: set[Connection] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def start(self) -> None:
+        self.svc.broker.subscribe(self.dispatch)
+        self.svc.broker.on_reconnect(self.resync_all)
+        self.spawn(self._heartbeat())
+
+    async def stop(self) -> None:
+        for conn in [*self.agents, *(c for cs in self.by_conv.values() for c in cs)]:
+            conn.drop(1001, "server shutting down")
+        await asyncio.sleep(0)
+        for task in list(self._tasks):
+            task.cancel()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run in the background, keeping a reference so the task is not collected."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def attach(self, conn: Connection, conversation_id: str, last_seq: int) -> None:
+        """Subscribe and replay from the database everything after `last_seq`."""
+        conn.sent[conversation_id] = max(0, last_seq)
+        self.by_conv.setdefault(conversation_id, set()).add(conn)
+        conn.push(Sync(conversation_id, None))
+
+    def detach(self, conn: Connection) -> None:
+        conn.closed = True
+        self.agents.discard(conn)
+        for cid in conn.sent:
+            members = self.by_conv.get(cid)
+            if members is not None:
+                members.discard(conn)
+                if not members:
+                    del self.by_conv[cid]
+
+    def _members(self, cid: str, *, agents: bool) -> list[Connection]:
+        return [c for c in self.by_conv.get(cid, ()) if c.is_agent == agents]
+
+    async def dispatch(self, event: Event) -> None:
+        """Fan one event out; anything that needs the database runs in the background."""
+        cid = event.conversation_id
+        if isinstance(event, MessageCreated):
+            for conn in self.by_conv.get(cid, ()):
+                conn.push(Sync(cid, event.seq))
+            if self.agents:
+                self.spawn(self._preview(event))
+        elif isinstance(event, Typing):
+            for conn in self._members(cid, agents=event.role == "customer"):
+                conn.push(event.to_dict(), ephemeral=True)
+        elif isinstance(event, Token | DraftDiscarded):
+            for conn in self._members(cid, agents=False):
+                conn.push(event.to_dict(), ephemeral=True)
+        elif isinstance(event, StatusChanged):
+            for conn in self._members(cid, agents=False):
+                conn.status = event.status
+            if cid in self.by_conv:
+                self.spawn(self._statuses([cid], event))
+        elif isinstance(event, QueueChanged):
+            for conn in self.agents:
+                conn.push({"type": "queue", "conversation_id": cid})
+            if any(c.status == "queued" for c in self._customers()):
+                self.spawn(self._statuses([], None))  # positions behind it moved
+
+    async def resync_all(self) -> None:
+        """After a lost broker link: fill every subscription from the database."""
+        for cid, conns in list(self.by_conv.items()):
+            for conn in conns:
+                conn.push(Sync(cid, None))
+        await self._statuses(list(self.by_conv), None)
+
+    async def read(
+        self, cid: str, after: int, upto: int | None, *, internal: bool
+    ) -> tuple[int, list[Message]]:
+        """The conversation's latest seq and the messages after `after` (none if too many)."""
+        async with self.svc.sessions() as s:
+            latest = upto
+            if latest is None:
+                query = select(Conversation.last_seq).where(Conversation.id == cid)
+                latest = (await s.execute(query)).scalar_one_or_none() or 0
+            if latest - after > MAX_GAP:
+                return latest, []
+            rows = await conversations.after(s, cid, after, internal=internal, limit=MAX_GAP)
+        return latest, rows
+
+    async def _statuses(self, cids: list[str], event: StatusChanged | None) -> None:
+        """Tell customers their status (with queue position) and agents the change."""
+        customers = [c for cid in cids for c in self._members(cid, agents=False)]
+        queued = [c for c in self._customers() if c.status == "queued"] if event is None else []
+        positions = await self.positions() if customers or queued else {}
+        for conn in {*customers, *queued}:
+            cid = next(iter(conn.sent))
+            conn.push(status_frame(cid, conn.status or "", positions.get(cid), event))
+        if event is not None:
+            for conn in self._members(event.conversation_id, agents=True):
+                conn.push(status_frame(event.conversation_id, event.status, None, event))
+
+    def _customers(self) -> list[Connection]:
+        return [c for cs in self.by_conv.values() for c in cs if not c.is_agent]
+
+    async def positions(self) -> dict[str, tuple[int, int]]:
+        """Queue position (priority first, then the longest wait) and expected wait in seconds."""
+        async with self.svc.sessions() as s:
+            rows = await s.execute(
+                select(Conversation.id)
+                .where(Conversation.status == "queued")
+                .order_by(Conversation.priority.desc(), Conversation.queued_at, Conversation.id)
+            )
+            ids = list(rows.scalars())
+            wait = await waiting.expected_wait(s) if ids else 0
+        return {cid: (n, wait) for n, cid in enumerate(ids, start=1)}
+
+    async def _preview(self, event: MessageCreated) -> None:
+        """A waiting customer's new message, shown to every agent (the queue is the truth)."""
+        async with self.svc.sessions() as s:
+            conv = await s.get(Conversation, event.conversation_id)
+            rows = await conversations.after(s, event.conversation_id, event.seq - 1, limit=1)
+        if conv is None or conv.status not in ("queued", "offline") or not rows:
+            return
+        msg = rows[0]
+        if msg.seq != event.seq or msg.role != "customer":
+            return
+        frame = {
+            "type": "preview",
+            "conversation_id": msg.conversation_id,
+            "seq": msg.seq,
+            "text": msg.text,
+        }
+        for conn in self.agents:
+            if msg.conversation_id not in conn.sent:
+                conn.push(frame, ephemeral=True)
+
+    async def _heartbeat(self) -> None:
+        """Application pings, and agent presence (and leases) kept fresh from any replica."""
+        while True:
+            await asyncio.sleep(PING_EVERY)
+            for conn in [*self.agents, *self._customers()]:
+                conn.push({"type": "ping"}, ephemeral=True)
+            ids = {c.user_id for c in self.agents if c.user_id is not None}
+            try:
+                await mark_seen(self.svc, ids)
+            except Exception:
+                log.warning("could not record agent presence", exc_info=True)
+
+
+def status_frame(
+    cid: str, status: str, place: tuple[int, int] | None, event: StatusChanged | None
+) -> Frame:
+    frame: Frame = {"type": "status", "conversation_id": cid, "status": status}
+    if event is not None and event.reason:
+        frame["reason"] = event.reason
+    if place is not None:
+        frame["position"], frame["expected_wait_seconds"] = place
+    return frame
+
+
+async def mark_seen(svc: Services, user_ids: set[int]) -> None:
+    """Agents with a live console are online; their heartbeat also renews their leases."""
+    if not user_ids:
+        return
+    async with svc.sessions() as s:
+        for user_id in sorted(user_ids):
+            await assignment.mark_seen(s, user_id)
+            await assignment.renew_leases(s, user_id)
+        await s.commit()

@@ -1,0 +1,214 @@
+"""The two websockets: a customer's conversation, and an agent's console.
+
+Both authenticate with a first frame `{"type": "auth", "token": ...}` (never a URL), check the
+Origin before accepting, limit frames to 64 KiB and speak typed JSON. See docs/websocket.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from pydantic import ValidationError
+from starlette.websockets import WebSocketDisconnect
+
+from app import conversations
+from app.auth import user_for_token
+from app.errors import NotFound, Unauthorized
+from app.models import Conversation, Message
+from app.pipeline import run_turn
+from app.schemas import MessageIn
+from handoff.events import MessageCreated, Typing
+from handoff.hub import Connection, Hub, mark_seen, status_frame
+
+router = APIRouter()
+MAX_FRAME = 64 * 1024
+AUTH_TIMEOUT = 5.0
+Frame = dict[str, Any]
+
+
+def _hub(ws: WebSocket) -> Hub:
+    hub: Hub = ws.app.state.hub
+    return hub
+
+
+async def _open(ws: WebSocket) -> Frame | None:
+    """Check the Origin, accept, and wait for the auth frame; None when the socket is closed."""
+    origin, allowed = ws.headers.get("origin"), _hub(ws).svc.settings.origins
+    if origin is not None and allowed and origin not in allowed:
+        await ws.close(1008)  # before accept: the handshake is refused with 403
+        return None
+    await ws.accept()
+    try:
+        first = await asyncio.wait_for(_read(ws), AUTH_TIMEOUT)
+    except TimeoutError:
+        first = None
+    if first is None or first.get("type") != "auth" or not isinstance(first.get("token"), str):
+        await _close(ws, 1008, "authenticate with a first frame {type: auth, token}")
+        return None
+    return first
+
+
+async def _read(ws: WebSocket) -> Frame | None:
+    """The next inbound frame as a dict ({"type": ""} if it is not a typed JSON object);
+    None once the client is gone or after closing 1009 for an oversize frame."""
+    try:
+        raw = await ws.receive_text()
+    except (WebSocketDisconnect, RuntimeError, KeyError):
+        return None
+    if len(raw) > MAX_FRAME or len(raw.encode()) > MAX_FRAME:
+        await _close(ws, 1009, "frames are limited to 64 KiB")
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    ok = isinstance(data, dict) and isinstance(data.get("type"), str)
+    return data if ok else {"type": ""}
+
+
+async def _frames(ws: WebSocket) -> AsyncIterator[Frame]:
+    """Inbound typed frames until the client goes."""
+    while (frame := await _read(ws)) is not None:
+        if frame["type"]:
+            yield frame
+        else:
+            await ws.send_text(
+                json.dumps({"type": "error", "detail": "send JSON objects with a type"})
+            )
+
+
+async def _close(ws: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(Exception):  # the client left first
+        await ws.close(code, reason)
+
+
+def _last_seq(frame: Frame) -> int:
+    value = frame.get("last_seq", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+@router.websocket("/api/v1/conversations/{conversation_id}/ws")
+async def customer_socket(ws: WebSocket, conversation_id: str) -> None:
+    """A customer's conversation live: messages, tokens, status and queue position, typing."""
+    auth = await _open(ws)
+    if auth is None:
+        return
+    hub = _hub(ws)
+    async with hub.svc.sessions() as s:
+        try:
+            conv = await conversations.authorize(s, conversation_id, auth["token"])
+        except (NotFound, Unauthorized):
+            await _close(ws, 1008, "this token does not open this conversation")
+            return
+    conn = Connection(ws, hub, "customer")
+    conn.status = conv.status
+    position = (await hub.positions()).get(conv.id) if conv.status == "queued" else None
+    conn.push({"type": "ready", "conversation_id": conv.id, "status": conv.status})
+    conn.push(status_frame(conv.id, conv.status, position, None))
+    hub.attach(conn, conv.id, _last_seq(auth))
+    try:
+        async for frame in _frames(ws):
+            await _customer_frame(conn, conv.id, frame)
+    finally:
+        hub.detach(conn)
+
+
+async def _customer_frame(conn: Connection, cid: str, frame: Frame) -> None:
+    kind = frame["type"]
+    if kind == "typing":
+        await conn.hub.svc.broker.publish(Typing(cid, "customer", bool(frame.get("typing"))))
+    elif kind == "message":
+        await _customer_message(conn, cid, frame)
+    elif kind == "ping":
+        conn.push({"type": "pong"})
+    elif kind != "pong":
+        conn.push({"type": "error", "detail": f"unknown frame type {kind!r}"})
+
+
+async def _customer_message(conn: Connection, cid: str, frame: Frame) -> None:
+    """The same path as the HTTP POST: stored once per client_id, acked after commit."""
+    try:
+        body = MessageIn.model_validate(
+            {"text": frame.get("text"), "client_id": frame.get("client_id")}
+        )
+    except ValidationError as exc:
+        conn.push(
+            {
+                "type": "error",
+                "client_id": frame.get("client_id"),
+                "detail": str(exc.errors()[0]["msg"]),
+            }
+        )
+        return
+    text, svc = body.text.strip(), conn.hub.svc
+    if not text:
+        conn.push(
+            {"type": "error", "client_id": body.client_id, "detail": "text: the message is empty."}
+        )
+        return
+    async with svc.sessions() as s:
+        message, is_new = await conversations.append_customer(s, cid, text, body.client_id)
+    conn.push({"type": "ack", "client_id": body.client_id, "seq": message.seq})
+    if is_new:
+        await svc.broker.publish(MessageCreated(cid, message.seq))
+        conn.hub.spawn(_turn(conn.hub, cid, message))
+
+
+async def _turn(hub: Hub, cid: str, message: Message) -> None:
+    await run_turn(hub.svc, cid, message)
+
+
+@router.websocket("/api/v1/agent/ws")
+async def agent_socket(ws: WebSocket) -> None:
+    """An agent's console: queue changes, previews, and the conversations they hold, live."""
+    auth = await _open(ws)
+    if auth is None:
+        return
+    hub = _hub(ws)
+    async with hub.svc.sessions() as s:
+        user = await user_for_token(s, auth["token"])
+    if user is None:
+        await _close(ws, 1008, "this session has ended; log in again")
+        return
+    conn = Connection(ws, hub, "agent", user.id)
+    hub.agents.add(conn)
+    conn.push({"type": "ready", "role": user.role, "name": user.display_name})
+    await mark_seen(hub.svc, {user.id})
+    try:
+        async for frame in _frames(ws):
+            await _agent_frame(conn, frame)
+    finally:
+        hub.detach(conn)
+
+
+async def _agent_frame(conn: Connection, frame: Frame) -> None:
+    kind, cid = frame["type"], frame.get("conversation_id")
+    if kind == "resume" and isinstance(cid, str):
+        if await _holds(conn, cid):
+            conn.hub.attach(conn, cid, _last_seq(frame))
+        else:
+            conn.push(
+                {
+                    "type": "error",
+                    "conversation_id": cid,
+                    "detail": "you do not hold this conversation",
+                }
+            )
+    elif kind == "typing" and isinstance(cid, str):
+        if cid in conn.sent:  # only conversations resumed (and so held) on this socket
+            await conn.hub.svc.broker.publish(Typing(cid, "agent", bool(frame.get("typing"))))
+    elif kind == "ping":
+        conn.push({"type": "pong"})
+    elif kind != "pong":
+        conn.push({"type": "error", "detail": f"unknown frame type {kind!r}"})
+
+
+async def _holds(conn: Connection, cid: str) -> bool:
+    async with conn.hub.svc.sessions() as s:
+        conv = await s.get(Conversation, cid)
+    return conv is not None and conv.agent_id == conn.user_id
