@@ -1,0 +1,286 @@
+"""What counts as personal data: the offline recognizers behind `app.redaction`.
+
+Presidio's own recognizers where they fit (email, IP, IBAN, UK NINO), Presidio pattern
+recognizers whose matches must pass a python-stdnum check (cards, national ids), phonenumbers
+for phones, and context patterns for names and documents named as such. None needs an NLP
+model, so nothing is downloaded and no spaCy pipeline runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import phonenumbers
+import regex
+import tldextract
+from presidio_analyzer import EntityRecognizer, LocalRecognizer, Pattern, PatternRecognizer
+from presidio_analyzer import RecognizerResult as Finding
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import (
+    EmailRecognizer,
+    IbanRecognizer,
+    IpRecognizer,
+    UkNinoRecognizer,
+)
+from stdnum import iban, luhn
+from stdnum.be import nn
+from stdnum.de import idnr
+from stdnum.es import dni, nie
+from stdnum.fr import nir
+from stdnum.nl import bsn
+from stdnum.us import ssn
+
+# On overlap the earlier kind wins: a value named as a passport beats the BSN checksum it may
+# pass by chance, an IBAN beats the phone-like digits inside it.
+KINDS = ("PASSPORT", "IBAN", "CARD", "EMAIL", "IP", "NATIONAL_ID", "PHONE", "NAME")
+RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+
+# Local formats are read as the first region in which they are a valid number.
+PHONE_REGIONS = ("NL", "BE", "DE", "AT", "CH", "FR", "ES", "GB", "IE", "US")
+# Reading a digit run costs up to a millisecond per region; real messages hold a few runs.
+MAX_SCANNED_RUNS = 16
+
+CASED = regex.DOTALL | regex.MULTILINE
+ANY_CASE = CASED | regex.IGNORECASE
+
+# Digits right after these words are an order, invoice or product reference, not a person.
+_REFERENCE = regex.compile(
+    r"(?i:\b(?:order|bestel\w*|bestellung|commande|pedido|invoice|factuur|rechnung|factur[ae]"
+    r"|ticket|tracking|track|zending|sendung\w*|colis|env[ií]o|ref\w*|r[ée]f[ée]rence|klant\w*"
+    r"|kunden\w*|client\w*|artikel\w*|article|art[ií]culo|sku|product\w*|produkt\w*|model\w*|serial"
+    r"|serie\w*)\.?(?:[ \t]*(?:number|nummer|num[ée]ro|n[uú]mero|nr|no|n[°º]|#|id|code|is|ist"
+    r"|est|es|was|:)\.?)*[ \t:#-]*)$"
+)
+_VERSION = regex.compile(r"(?i:\b(?:version|versie|v)[ \t.:]*)$")
+# Digits after an IBAN's first letters are the tail of a mistyped IBAN, not a phone or a card.
+_IBAN_HEAD = r"\b[A-Za-z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){0,7}[ -]?$"
+NOT_AFTER = {
+    "PHONE": regex.compile(rf"{_REFERENCE.pattern}|{_IBAN_HEAD}"),
+    "CARD": regex.compile(_IBAN_HEAD),
+    "NATIONAL_ID": _REFERENCE,
+    "PASSPORT": _REFERENCE,
+    "IP": _VERSION,
+}
+
+
+def excused(finding: Finding, text: str) -> bool:
+    """Whether the words just before a finding show it is a reference or a version, not PII."""
+    context = NOT_AFTER.get(finding.entity_type)
+    return bool(context and context.search(text, max(0, finding.start - 48), finding.start))
+
+
+class CheckedPattern(PatternRecognizer):
+    """A Presidio pattern recognizer whose matches must also pass a checksum or word check."""
+
+    def __init__(
+        self, kind: str, pattern: str, check: Callable[[str], object], flags: int = ANY_CASE
+    ) -> None:
+        super().__init__(
+            supported_entity=kind,
+            name=f"{kind}:{check.__module__}.{check.__qualname__}",
+            patterns=[Pattern(kind, pattern, 0.5)],
+            global_regex_flags=flags,
+        )
+        self._check = check
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return bool(self._check(pattern_text))
+
+
+class OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's email pattern, its domain checked against the bundled public-suffix list."""
+
+    # The default extractor fetches the suffix list from the internet on first use.
+    _suffixes = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=())
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return self._suffixes(pattern_text).fqdn != ""
+
+
+class StdnumIbanRecognizer(IbanRecognizer):
+    """Presidio's IBAN matcher (with its trailing-word fallback), validated by python-stdnum."""
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return bool(iban.is_valid(pattern_text))
+
+
+class PhoneRecognizer(LocalRecognizer):
+    """Phone numbers valid in one of PHONE_REGIONS, found by phonenumbers' matcher."""
+
+    # Only digit runs can hold a phone number; matching those alone keeps the per-region
+    # scans (the expensive part) to a few short strings. The length cap keeps a message made
+    # of one endless digit run linear: no formatted number is longer than 24 characters.
+    _CLUSTER = regex.compile(r"(?<![\w+])\+?\(?\d[\d \t().\-/\u2013]{4,24}\d(?!\w)")
+    # No phone number has fewer than 7 digits; dates are the commonest long digit runs.
+    _DATE = regex.compile(r"\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
+
+    def __init__(self, regions: Iterable[str] = PHONE_REGIONS) -> None:
+        self.regions = tuple(regions)
+        trunk = phonenumbers.ndd_prefix_for_region
+        self._trunk_zero = {r for r in self.regions if trunk(r, True) == "0"}
+        super().__init__(supported_entities=["PHONE"], name="Phone:phonenumbers")
+
+    def load(self) -> None:
+        """Nothing to load: phonenumbers' metadata ships with the package."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[Finding]:
+        clusters = [c for c in self._CLUSTER.finditer(text) if self._may_hold_phone(c.group())]
+        spans = [
+            (cluster.start() + start, cluster.start() + end)
+            for cluster in clusters[:MAX_SCANNED_RUNS]
+            for start, end in self._numbers_in(cluster.group())
+        ]
+        # Past the cap, a digit run is taken for a phone number unread: over-redacting a
+        # message made of digits costs less than a second of CPU per message (or a leak).
+        spans += [cluster.span() for cluster in clusters[MAX_SCANNED_RUNS:]]
+        return [Finding("PHONE", start, end, 1.0) for start, end in spans]
+
+    def _may_hold_phone(self, chunk: str) -> bool:
+        return sum(c.isdigit() for c in chunk) >= 7 and not self._DATE.match(chunk)
+
+    def _regions_for(self, chunk: str) -> tuple[str, ...]:
+        """The regions whose dialling rules fit how the digits start (each scan costs)."""
+        if chunk.lstrip("(").startswith(("+", "00")):
+            return self.regions[:1]  # the country code decides (NL, first, dials abroad with 00)
+        zero = any(token.lstrip("(").startswith("0") for token in chunk.split())
+        other = not chunk.lstrip("(").startswith("0")
+        return tuple(
+            region
+            for region in self.regions
+            if (zero and region in self._trunk_zero) or (other and region not in self._trunk_zero)
+        )
+
+    def _numbers_in(self, chunk: str) -> list[tuple[int, int]]:
+        found: list[tuple[int, int]] = []
+        for region in self._regions_for(chunk):
+            for match in phonenumbers.PhoneNumberMatcher(
+                chunk, region, phonenumbers.Leniency.VALID
+            ):
+                if not any(match.start < end and start < match.end for start, end in found):
+                    found.append((match.start, match.end))
+            if sum(end - start for start, end in found) >= len(chunk.strip("( \t")):
+                break
+        if not found and chunk.lstrip("(").startswith("+"):
+            # An explicit country code marks a phone number even in a range that phonenumbers'
+            # metadata does not (yet) call valid.
+            lenient = phonenumbers.PhoneNumberMatcher(
+                chunk, self.regions[0], phonenumbers.Leniency.POSSIBLE
+            )
+            found = [(match.start, match.end) for match in lenient]
+        return found
+
+
+def _is_card(value: str) -> bool:
+    # 14 digits at least: 13-digit EAN barcodes on products would often pass Luhn.
+    digits = regex.sub(r"\D", "", value)
+    return 14 <= len(digits) <= 19 and bool(luhn.is_valid(digits))
+
+
+_CARD = (
+    r"\b[2-6]\d{3}(?:(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?|[ -]?\d{6}[ -]?\d{4,5})\b"
+    r"|\b[2-6]\d{13,18}\b"
+)
+_NATIONAL_IDS = (
+    (r"\b(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .]\d{3}[ .]\d{3})\b", bsn.is_valid),
+    (r"\b\d{2}\.?\d{2}\.?\d{2}[-.]?\d{3}\.?\d{2}\b", nn.is_valid),
+    (r"\b[1-9]\d{10}\b|\b[1-9]\d(?: \d{3}){3}\b", idnr.is_valid),
+    (r"\b\d{8}[- ]?[A-Z]\b", dni.is_valid),
+    (r"\b[XYZ][- ]?\d{7}[- ]?[A-Z]\b", nie.is_valid),
+    (r"\b[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b", nir.is_valid),
+    (r"\b\d{3}-\d{2}-\d{4}\b", ssn.is_valid),
+)
+
+
+def _phrases(words: str) -> str:
+    """An alternation of "|"-separated phrases; a space matches blanks, ' either apostrophe."""
+    escaped = (regex.escape(phrase.strip(), literal_spaces=True) for phrase in words.split("|"))
+    return "|".join(p.replace(" ", r"[ \t]+").replace("'", "['\u2019]") for p in escaped)
+
+
+# A document number right after the document's name, in the five languages.
+# Up to four words may sit between ("numéro de passeport de mon fils : ..."); any digits there
+# belong to the value, and a reference word before it excuses the match (see NOT_AFTER).
+_FILLER = r"(?:[ \t:#.,-]*(?:\p{L}{1,10}|n[°º])(?!\w)\.?){0,4}[ \t:#.,-]*\K"
+_PASSPORT = r"\b(?i:passport|passeport|pasaporte|paspoort|reisepass|pass(?=nummer|-nr))\w*"
+_ID_CARD_WORDS = """id card|id-card|idcard|identity card|id-kaart|identiteitskaart|personalausweis
+    |ausweis|carte d'identité|documento de identidad|dni|bsn|burgerservice|sofi
+    |social security|ssn|steuer-id|steuerid|steueridentifikation|national insurance|nino
+    |sécurité sociale|securite sociale|seguridad social|rijksregister|registre national"""
+_ID_CARD = rf"\b(?:(?i:{_phrases(_ID_CARD_WORDS)})|NIE|NIF|NIR)\w*"
+
+# Names: capitalised words after a self-introduction, a title or a sign-off.
+_WORD = r"(?:\p{Lu}['\u2019])?\p{Lu}\p{Ll}+(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}\p{Ll}+)?(?![\w@])"
+_PARTICLE = r"(?:van|von|de|der|den|ten|ter|te|du|des|del|della|di|da|dos|das|la|le|zu|y|el|al)"
+_INTRO = """my name is|my name's|i am|i'm|call me|ik heet|mijn naam is|ik ben|ich heiße
+    |ich heisse|mein name ist|ich bin|je m'appelle|mon nom est|je suis|me llamo
+    |mi nombre es|soy"""
+_TITLE = """mister|meneer|mevrouw|de heer|herr|frau|monsieur|madame|mademoiselle|señor|señora
+    |señorita|don|doña|t.n.v"""
+_TITLE_SHORT = r"Mr|Mrs|Ms|Miss|Dr|Dhr|Mevr|Hr|Fr|Mme|Mlle|Sr|Sra|Srta"
+_SIGN_OFF = """regards|kind regards|best regards|best wishes|best|cheers|thanks|thank you
+    |many thanks|sincerely|yours sincerely|groet|groeten|groetjes|vriendelijke groet
+    |vriendelijke groeten|met vriendelijke groet|met vriendelijke groeten|mvg|dank je wel|bedankt
+    |grüße|grüsse|gruß|viele grüße|liebe grüße|beste grüße|mit freundlichen grüßen|mfg|danke
+    |cordialement|bien cordialement|bien à vous|salutations|merci|saludos|un saludo|atentamente
+    |cordialmente|gracias|muchas gracias"""
+# A cue word is never the name itself: "danke! Viele Grüße, Tobias" names Tobias only.
+_CUE = rf"(?:(?i:{_phrases(_INTRO + '|' + _TITLE + '|' + _SIGN_OFF)})|{_TITLE_SHORT})\b"
+_INITIALS = rf"(?:\p{{Lu}}\.[ \t]?){{1,3}}(?:{_PARTICLE}[ \t]+){{0,2}}"
+_FULL = rf"(?!{_CUE})(?:{_INITIALS})?{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_WORD}){{0,3}}"
+_NAME = (
+    rf"\b(?i:{_phrases(_INTRO)})[ \t]+\K{_FULL}"
+    rf"|\b(?i:name|naam|nom|nombre)[ \t]*:[ \t]*\K{_FULL}"
+    rf"|\b(?:(?i:{_phrases(_TITLE)})|{_TITLE_SHORT})\.?[ \t]+\K"
+    rf"(?:{_PARTICLE}[ \t]+){{0,2}}{_FULL}"
+    rf"|(?:^|(?<=[\s,.!]))(?i:{_phrases(_SIGN_OFF)})[ \t]*[,!.]?[ \t]*(?:\r?\n[ \t]*)?\K{_FULL}"
+    r"(?=[ \t]*(?:[,.!]|\r?\n|$))"
+    rf"|^(?:(?i:hi|hello|hey|hallo|hoi|bonjour|salut|hola)[ \t,!]+)?\K{_FULL}"
+    r"(?=[ \t]+(?i:here|hier|ici|aqu[ií])\b)"
+)
+# Capitalised words that follow those cues without being names.
+NOT_NAMES = frozenset(
+    """i ik ich je yo we wij wir nous the a an het de een der die das ein eine le la les un une
+    el los las this that dit dat not sorry so very just still also here back happy glad afraid
+    again in for from at on dutch german english british american french spanish belgian irish
+    european nederlander nederlandse deutsch deutscher deutsche français française español
+    española kunde kundin neukunde neukundin stammkunde stammkundin student studentin mitglied
+    rentner rentnerin abonnent abonnentin besitzer besitzerin inhaber inhaberin mieter mutter
+    vater lehrer lehrerin arzt ärztin mitarbeiter geschäftskunde privatkunde premium gold silber
+    ihr ihre ihnen sie euch montag dienstag mittwoch donnerstag freitag samstag sonntag monday
+    tuesday wednesday thursday friday saturday sunday sir madam monsieur madame mademoiselle
+    meneer mevrouw herr frau señor señora team support customer client service beaucoup schön
+    sehr advance everyone all mr mrs ms dr prof dhr mevr my mijn mein meine unser onze our mon
+    ma mes mi""".split()  # noqa: SIM905
+)
+
+
+def _is_name(value: str) -> bool:
+    return value.split()[0].casefold() not in NOT_NAMES
+
+
+def _id_number(prefix: str, kind: str, longest: int) -> CheckedPattern:
+    # Document numbers are upper case with digits; "35x45mm" after "passport photo" is not one.
+    value = rf"(?:(?=[A-Z]*\d)[A-Z0-9]{{6,{longest}}}|[a-z]{{1,3}}\d{{5,{longest - 1}}})\b"
+    return CheckedPattern(kind, prefix + _FILLER + value, bool, flags=CASED)
+
+
+def build_stages() -> list[list[EntityRecognizer]]:
+    """The recognizers, built once, in two stages; none needs an NLP model.
+
+    The second stage reads the text with the first stage's findings masked: phone numbers are
+    then never looked for inside an IBAN or a card number, which is both wrong and slow.
+    """
+    ip_patterns = [p for p in IpRecognizer.PATTERNS if p.name != "IPv6_unspecified"]
+    exact: list[EntityRecognizer] = [
+        OfflineEmailRecognizer(supported_entity="EMAIL"),
+        IpRecognizer(patterns=ip_patterns, supported_entity="IP"),
+        StdnumIbanRecognizer(supported_entity="IBAN", regex_flags=ANY_CASE),
+        UkNinoRecognizer(supported_entity="NATIONAL_ID"),
+        CheckedPattern("CARD", _CARD, _is_card),
+        _id_number(_PASSPORT, "PASSPORT", 9),
+        _id_number(_ID_CARD, "NATIONAL_ID", 12),
+    ]
+    exact += [CheckedPattern("NATIONAL_ID", pattern, check) for pattern, check in _NATIONAL_IDS]
+    return [exact, [PhoneRecognizer(), CheckedPattern("NAME", _NAME, _is_name, flags=CASED)]]
