@@ -110,7 +110,7 @@ def test_widget_discloses_answers_with_sources_and_hands_over(
     shot(page, "widget-answer")
 
     frame.get_by_role("button", name="Talk to a person").focus()
-    frame.keyboard.press("Enter")  # keyboard-accessible
+    page.keyboard.press("Enter")  # keyboard-accessible
     notice = frame.locator(".msg.system").last
     expect(notice).to_contain_text("person")
     expect(notice.locator(".who")).to_have_text("System")
@@ -135,17 +135,21 @@ def test_widget_resumes_after_reload(page: Page, server: ThreadedServer, llm: St
 def test_llm_html_is_shown_as_text(page: Page, server: ThreadedServer, llm: StubState) -> None:
     llm.mode = "script"
     llm.script = (
-        "Delivery takes 1 to 2 working days in the Netherlands, Germany, Belgium and Luxembourg."
-        " <img src=x onerror=\"document.title='pwned'\"><b>bold</b>"
+        "Delivery times are counted in working days from the moment your parcel leaves the "
+        "warehouse <img src=x onerror=alert(1)>: Netherlands, Germany, Belgium and Luxembourg: "
+        "<b>1 to 2 working days</b>."
     )
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     frame = widget(page, server)
     start_chat(frame)
     ask(frame, "How long does delivery take?")
-    reply = frame.locator(".msg.assistant.text, .msg.system").last
-    expect(reply).to_be_visible()
-    expect(frame.locator(".msg.assistant.text").last).to_contain_text("<img src=x")
+    reply = frame.locator(".msg.assistant.text").last
+    expect(reply).to_contain_text("<img src=x onerror=alert(1)>")
+    expect(reply).to_contain_text("<b>1 to 2 working days</b>")
     assert frame.locator(".w-log img, .w-log b").count() == 0
-    assert page.title() != "pwned" and frame.evaluate("document.title") != "pwned"
+    page.wait_for_timeout(300)
+    assert dialogs == []
     shot(page, "widget-xss")
 
 

@@ -55,7 +55,7 @@ async def test_widget_js_is_javascript(client: httpx.AsyncClient) -> None:
     assert r.headers["content-type"].startswith("text/javascript")
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "/widget" in r.text and "iframe" in r.text
-    assert "token" not in r.text  # the host page never sees the conversation token
+    assert "/api/" not in r.text  # the host page never talks to the API, so never holds a token
 
 
 async def test_pages_load_nothing_from_other_origins(client: httpx.AsyncClient) -> None:
