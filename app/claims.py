@@ -1,0 +1,126 @@
+"""Claims in a text: the amounts, durations, times of day and links it states, in a form
+that compares across formats and languages ("€4.95" = "4,95 EUR", "2-3 days" = "2 tot 3
+werkdagen", "2 weeks" = "14 days", "dertig dagen" = "30 days", "5pm" = "17:00")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from app import confidence_lexicon as lex
+from app.checks import fold
+
+
+def missing(text: str, source: str) -> list[str]:
+    """How the claims of `text` that `source` does not state are written in `text`."""
+    known = {key for claim in claims(source) for key in _keys(claim, lenient=True)}
+    return [c.surface for c in claims(text) if known.isdisjoint(_keys(c, lenient=False))]
+
+
+def supported(text: str, source: str) -> tuple[int, int]:
+    """How many of the claims of `text` `source` states, and how many there are."""
+    known = {key for claim in claims(source) for key in _keys(claim, lenient=True)}
+    found = claims(text)
+    return sum(not known.isdisjoint(_keys(c, lenient=False)) for c in found), len(found)
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: str  # money | percent | mins | months | time | number | link
+    value: Decimal | str  # in the kind's own scale: minutes, months, minutes after midnight
+    surface: str
+    raw: Decimal | None = None  # the number as written ("14" in "14 days")
+
+
+_PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")  # redaction placeholders carry no facts
+_NUM = r"\d+(?:[.,]\d+)*"
+_CUR = r"€|\$|£|\beur\b|\busd\b|\bgbp\b"
+_UNIT = rf"(?:{lex.UNIT_FILLERS}(?:{lex.UNIT_WORDS})\b|%|€|\$|£)"
+_CLAIM = re.compile(
+    rf"(?P<link>https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+)"
+    rf"|\b(?P<h>\d{{1,2}})[:h](?P<m>\d{{2}})(?!\d)(?:\s*(?P<ap>[ap]\.?m\b\.?))?"
+    rf"|\b(?P<h2>\d{{1,2}})\s*(?P<ap2>[ap]\.?m\b\.?)"
+    rf"|(?:(?P<cur>{_CUR})\s*)?(?<![\w.,])(?P<a>{_NUM})(?:,-)?"
+    rf"(?:\s*(?:-|to|tot(?: en met)?|bis|a)\s*(?:{_CUR})?\s*(?P<b>{_NUM}))?"
+    rf"(?:\s*-?\s*(?P<unit>{_UNIT}))?"
+)
+# "between 2 and 3 days" → "2 - 3 days"; elsewhere "and" joins two numbers, not a range.
+_BETWEEN = re.compile(r"\b(?:between|tussen|zwischen|entre) (\S+) (?:and|en|und|et|y) (?=\d)")
+_LIST_MARKER = re.compile(r"(?m)^\s*\d{1,2}[.)]\s+")
+# "a full year", "an hour": English only ("mise à jour" is no claim).
+_A_UNIT = re.compile(r"\ban? ((?:full |whole |business |working )?(?:day|week|month|year|hour)\b)")
+_WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
+_SPELLED = re.compile(rf"\b((?:[a-z]+ ){{1,4}}?)(?=(?:{lex.UNIT_WORDS}|%)\b)")
+
+
+def claims(text: str) -> list[Claim]:
+    text = _LIST_MARKER.sub(" ", _PLACEHOLDER.sub(" ", text))
+    folded = _spell_out(fold(text).replace("\u2013", "-").replace("\u2014", "-"))
+    found: list[Claim] = []
+    for m in _CLAIM.finditer(folded):
+        surface = m[0].strip().rstrip(".,;:)")
+        if m["link"]:
+            found.append(Claim("link", m["link"].rstrip(".,;:)").lower(), surface))
+        elif m["h"] or m["h2"]:
+            found.append(Claim("time", _minutes(m), surface, Decimal(m["h"] or m["h2"])))
+        elif m["a"]:
+            found.extend(_amounts(m, surface))
+    return found
+
+
+def _amounts(m: re.Match[str], surface: str) -> list[Claim]:
+    unit = (m["unit"] or "").split()[-1] if m["unit"] else ("eur" if m["cur"] else "")
+    scale, factor = lex.UNITS.get(unit, ("number", 1))
+    if m["cur"]:
+        scale, factor = "money", 1
+    values = [_number(v) for v in (m["a"], m["b"]) if v]
+    factor_ = Decimal(str(factor))
+    return [Claim(scale, (v * factor_).normalize(), surface, v) for v in values if v is not None]
+
+
+def _number(raw: str) -> Decimal | None:
+    """ "4,95" and "4.95" → 4.95; "1.000" and "1,000" → 1000; "1.234,50" → 1234.5."""
+    head, sep, tail = raw.rpartition("," if raw.rfind(",") > raw.rfind(".") else ".")
+    if sep and len(tail) != 3:  # a decimal separator
+        raw = re.sub(r"[.,]", "", head) + "." + tail
+    else:
+        raw = re.sub(r"[.,]", "", raw)
+    try:
+        return Decimal(raw).normalize()
+    except InvalidOperation:
+        return None
+
+
+def _minutes(m: re.Match[str]) -> Decimal:
+    hour = int(m["h"] or m["h2"])
+    ampm = (m["ap"] or m["ap2"] or "")[:1]
+    hour = hour % 12 + (12 if ampm == "p" else 0) if ampm else hour
+    return Decimal(hour * 60 + int(m["m"] or 0))
+
+
+def _keys(claim: Claim, lenient: bool) -> set[tuple[str, Decimal | str]]:
+    """What a claim can be matched on; passages (lenient) also offer their bare numbers."""
+    keys: set[tuple[str, Decimal | str]] = {(claim.kind, claim.value)}
+    if claim.kind == "mins" and isinstance(claim.value, Decimal) and claim.value % 60 == 0:
+        keys.add(("time", claim.value))  # "17 uur", "9 Uhr", "9h" are also times of day
+    if claim.kind == "time":
+        keys.add(("mins", claim.value))
+    if lenient and claim.raw is not None:
+        keys.add(("number", claim.raw))
+    return keys
+
+
+def _spell_out(folded: str) -> str:
+    """Number words followed by a unit as digits ("dertig dagen" → "30 dagen")."""
+    folded = _A_UNIT.sub(r"1 \1", _BETWEEN.sub(r"\1 - ", _WORD_HYPHEN.sub(" ", folded)))
+    return _SPELLED.sub(_spelled, folded)
+
+
+def _spelled(m: re.Match[str]) -> str:
+    run = m[1].split()
+    for i in range(len(run)):
+        value = lex.NUMBER_WORDS.get(" ".join(run[i:]))
+        if value is not None:
+            return " ".join([*run[:i], str(value)]) + " "
+    return m[1]
