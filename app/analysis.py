@@ -1,7 +1,8 @@
 """Everything the turn learns from the customer's message before any LLM call.
 
 Runs in one worker thread (it is CPU-bound) and embeds the redacted text once, sharing the
-vector between human-request detection, sentiment and retrieval.
+vector between sentiment and retrieval (the human-request detector embeds only when its
+lexicon is unsure, and only the raw text never leaves this process).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app import redaction
+from app.embeddings import Embedder, Vectors
 from app.human_request import HumanRequest, HumanRequestDetector
 from app.retrieval import Passage, Retriever
 from app.sentiment import Sentiment, SentimentModel
@@ -31,13 +33,26 @@ def analyse(
     human: HumanRequestDetector,
     sentiment: SentimentModel,
     retriever: Retriever,
+    embedder: Embedder | None,
     topics: Sequence[Topic],
     k: int = 4,
 ) -> Analysis:
     """Detect, redact, classify and retrieve for one customer message."""
     request = human.detect(text)
     redacted = redaction.redact(text)
-    mood = sentiment.classify([redacted.text])[0]
     topic = match_topic(text, topics)
-    passages = [] if request.requested or topic else retriever.search(redacted.text, k)
+    vector = embedder.queries([redacted.text]) if embedder is not None else None
+    mood = _classify(sentiment, redacted.text, vector)
+    passages: list[Passage] = []
+    if not (request.requested or topic):
+        passages = retriever.search_vec(redacted.text, None if vector is None else vector[0], k)
     return Analysis(request, redacted, mood, topic, passages)
+
+
+def _classify(model: SentimentModel, text: str, vector: Vectors | None) -> Sentiment:
+    """Reuse the message's embedding when the model is the head trained on the same encoder."""
+    by_vector = getattr(model, "classify_vectors", None)
+    if vector is not None and by_vector is not None:
+        result: Sentiment = by_vector(vector)[0]
+        return result
+    return model.classify([text])[0]

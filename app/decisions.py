@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -29,8 +30,15 @@ def _body(d: Decision) -> dict[str, Any]:
         "signals": d.signals,
         "thresholds": d.thresholds,
         "confidence": d.confidence,
-        "created_at": d.created_at.isoformat(),
+        "created_at": _utc(d.created_at),
     }
+
+
+def _utc(moment: datetime) -> str:
+    """One canonical form: SQLite hands datetimes back without their time zone."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat()
 
 
 async def record(

@@ -21,7 +21,9 @@ from app.db import create_engine, sessionmaker
 from app.embeddings import load_embedder
 from app.human_request import HumanRequestDetector
 from app.llm import LLM
+from app.redaction import RedactingFilter
 from app.retrieval import Retriever
+from app.routes.admin import router as admin_router
 from app.routes.customer import router as customer_router
 from app.routes.pages import router as pages_router
 from app.sentiment import load_sentiment
@@ -70,11 +72,21 @@ def _broker(settings: Settings) -> Broker:
     return InProcessBroker()
 
 
+def install_log_redaction() -> None:
+    """Scrub personal data from every log line, ours and the server's (handlers, not loggers,
+    so records from child loggers are covered too)."""
+    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access", "tandem"):
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                handler.addFilter(RedactingFilter())
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        install_log_redaction()
         svc = services or build_services(settings)
         app.state.services = svc
         app.state.sessions = svc.sessions
@@ -113,6 +125,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(agent_router)
     app.include_router(pages_router)
     app.include_router(ws_router)
+    app.include_router(admin_router)
     _pages(app, settings)
     return app
 

@@ -28,6 +28,7 @@ class Turn:
     messages: list[Message]
     status: str
     escalation: Verdict | None = None
+    llm_seconds: float = 0.0  # the model's own time, so benchmarks can report our overhead
 
 
 @dataclass
@@ -93,6 +94,7 @@ def _analyse(svc: Services, ctx: Context, text: str) -> Analysis:
         human=svc.human,
         sentiment=svc.sentiment,
         retriever=svc.retriever,
+        embedder=svc.embedder,
         topics=ctx.config.policy.restricted_topics,
     )
 
@@ -225,6 +227,7 @@ async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) 
             change = await queue.escalate(s, conv, verdict.reason or "", verdict.detail, ctx.config,
                                           priority=priority)
             if change.notice is not None:
+                change.notice.reply_to = message.seq  # a retried send gets the same answer
                 stored.append(change.notice)
             events.extend(change.events)
         elif verdict.outcome == "answered":
@@ -238,7 +241,8 @@ async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) 
         status = conv.status
     for event in events:
         await svc.broker.publish(event)
-    return Turn(stored, status, verdict if verdict.outcome != "answered" else None)
+    escalated = verdict if verdict.outcome != "answered" else None
+    return Turn(stored, status, escalated, float(out.signals.get("llm_seconds", 0.0)))
 
 
 def _customer_text(ctx: Context, out: Outcome) -> str | None:

@@ -37,7 +37,7 @@ class StubState:
 
 def _first_passage_sentence(body: dict[str, Any]) -> str:
     user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
-    match = re.search(r"<passage[^>]*>\n(.*?)\n</passage>", user, re.S)
+    match = re.search(r"<passage n=[^>]*>\n(.*?)\n</passage>", user, re.S)
     if not match:
         return "I don't know; a person from our team can help you with that."
     text = re.sub(r"\s+", " ", match.group(1)).strip()
