@@ -26,6 +26,7 @@ ARGS = [
     "--disable-sync",
 ]
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+expect.set_options(timeout=15_000)  # a turn may take the LLM's whole time budget
 
 # Records, inside the widget frame, whether the disclosure was on screen when the input came on.
 WATCH_INPUT = """

@@ -266,7 +266,7 @@
       const scalars = Object.entries(s).filter(([, v]) => v == null || typeof v !== "object");
       const nodes = [el("div", { class: "cards" }, scalars.map(([k, v]) => card(k, v)))];
       for (const [k, v] of Object.entries(s)) {
-        if (v && typeof v === "object") nodes.push(el("h3", { text: k.replace(/_/g, " ") }), Array.isArray(v) ? table(v) : counts(v));
+        if (v && typeof v === "object") nodes.push(el("h3", { text: k.replace(/_/g, " ") }), Array.isArray(v) ? table(v) : counts(v, /seconds/.test(k)));
       }
       $("stats").replaceChildren(...nodes);
     } catch (err) {
@@ -281,7 +281,7 @@
   }
 
   // A {name: number} object as a table with bars; anything else as key/value rows.
-  function counts(obj) {
+  function counts(obj, seconds = false) {
     const max = Math.max(1, ...Object.values(obj).filter((v) => typeof v === "number"));
     const rows = Object.entries(obj).map(([k, v]) => {
       const cell = el("td", {});
@@ -290,7 +290,7 @@
         bar.style.width = `${Math.round((v / max) * 200)}px`;
         cell.append(bar);
       }
-      cell.append(show(v));
+      cell.append(v == null ? "–" : seconds && k !== "count" ? Tandem.duration(v) : show(v));
       return el("tr", {}, el("th", { scope: "row", text: k.replace(/_/g, " ") }), cell);
     });
     return el("table", {}, el("tbody", {}, rows));
