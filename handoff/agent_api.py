@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import conversations, policy
 from app.auth import AgentDep
 from app.db import SessionDep
-from app.errors import Conflict, Forbidden
+from app.errors import Conflict, Forbidden, Invalid
 from app.models import CannedReply, Conversation, Message, Outbox, User
 from app.schemas import MAX_TEXT
 from app.services import Services
@@ -176,6 +176,7 @@ async def claim(
     conversation_id: str, request: Request, user: AgentDep, session: SessionDep
 ) -> StatusOut:
     """Take a waiting conversation: exactly one of two agents claiming at once wins."""
+    me = user.id  # a rollback expires the user row
     conv = await assignment.load(session, conversation_id)
     config = await policy.load(session)
     try:
@@ -183,7 +184,7 @@ async def claim(
     except Conflict:
         await session.rollback()
         conv = await assignment.load(session, conversation_id)
-        if conv.status == "agent" and conv.agent_id == user.id:  # our own concurrent retry
+        if conv.status == "agent" and conv.agent_id == me:  # our own concurrent retry
             return _status(conv)
         raise
     return await _act(request, session, conv, change)
@@ -227,13 +228,11 @@ async def reply(
     """The holder's reply to the customer (also queued for e-mail when they left an address)."""
     conv = await assignment.load(session, conversation_id)
     assignment.require_holder(conv, user)
+    text = body.text.strip()
+    if not text:
+        raise Invalid("text: the message is empty.")
     msg = await conversations.append(
-        session,
-        conv.id,
-        "agent",
-        body.text.strip() or body.text,
-        author_id=user.id,
-        require_status="agent",
+        session, conv.id, "agent", text, author_id=user.id, require_status="agent"
     )
     if msg is None:
         raise Conflict("This conversation is no longer yours.")

@@ -39,6 +39,7 @@ async def renew_leases(session: AsyncSession, agent_id: int) -> int:
         .where(Conversation.agent_id == agent_id, Conversation.status == "agent")
         .values(lease_expires_at=lease_deadline())
         .returning(Conversation.id)
+        .execution_options(synchronize_session=False)
     )
     return len(result.all())
 
@@ -151,7 +152,7 @@ async def _free_agents(session: AsyncSession) -> list[User]:
         .where(Conversation.status == "agent", Conversation.agent_id.in_([a.id for a in agents]))
         .group_by(Conversation.agent_id)
     )
-    load = dict(rows.tuples().all())
+    load = dict(rows.all())
     free = [a for a in agents if load.get(a.id, 0) < a.max_concurrent]
     epoch = datetime.min.replace(tzinfo=UTC)
     return sorted(free, key=lambda a: (_aware(a.last_assigned_at) or epoch, a.id))
@@ -181,6 +182,9 @@ async def _take_turn(session: AsyncSession, agent: User) -> bool:
 
 async def assign_next(session: AsyncSession, config: OperatorConfig) -> Change | None:
     """Give the front of the queue to the next free online agent (one per transaction)."""
+    free = await _free_agents(session)
+    if not free:
+        return None
     query = (
         select(Conversation)
         .where(Conversation.status == "queued")
@@ -192,7 +196,7 @@ async def assign_next(session: AsyncSession, config: OperatorConfig) -> Change |
     conv = (await session.execute(query)).scalar_one_or_none()
     if conv is None:
         return None
-    for agent in await _free_agents(session):
+    for agent in free:
         if not await _take_turn(session, agent):
             continue
         notice = _text("agent_joined", conv, config, name=agent.display_name)

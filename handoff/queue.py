@@ -98,7 +98,9 @@ async def transition(
     )
     if where is not None:
         query = query.where(where)
-    won = (await session.execute(query.values(**values).returning(Conversation.id))).first()
+    query = query.values(**values).returning(Conversation.id)
+    # our own setattr below keeps `conv` in step; no in-Python evaluation of the criteria
+    won = (await session.execute(query.execution_options(synchronize_session=False))).first()
     if won is None:
         raise Conflict("Someone else changed this conversation first; reload it.")
     for key, value in values.items():

@@ -59,7 +59,7 @@ async def expected_wait(session: AsyncSession) -> int:
     )
     waits = [
         (claimed - queued).total_seconds()
-        for queued, claimed in rows.tuples()
+        for queued, claimed in rows.all()
         if queued is not None and claimed is not None and claimed >= queued
     ]
     return round(median(waits)) if waits else DEFAULT_WAIT_SECONDS
