@@ -258,6 +258,20 @@ async def note(
     return AgentMessageOut.model_validate(msg)
 
 
+class AgentOut(BaseModel):
+    id: int
+    name: str
+    online: bool
+
+
+@router.get("/agents", response_model=list[AgentOut])
+async def list_agents(user: AgentDep, session: SessionDep) -> list[AgentOut]:
+    """Colleagues to transfer to, and who of them is online now."""
+    online = {a.id for a in await assignment.online_agents(session)}
+    rows = await session.execute(select(User).where(User.active.is_(True)).order_by(User.id))
+    return [AgentOut(id=u.id, name=u.display_name, online=u.id in online) for u in rows.scalars()]
+
+
 @router.get("/canned", response_model=list[CannedOut])
 async def list_canned(user: AgentDep, session: SessionDep) -> list[CannedOut]:
     """Canned replies, by shortcut."""

@@ -93,6 +93,25 @@ async def test_handoff_on_request_shows_reason_signals_and_summary(
     assert "I want to talk to a human, please, my parcel is late" in texts
 
 
+async def test_summary_is_redacted_and_falls_back_when_the_llm_hangs(
+    client: httpx.AsyncClient, chat: Chat, llm: Any
+) -> None:
+    await chat.start()
+    await chat.say("I want a human. Mail me at kim.jansen@example.org about order 4417")
+    agent = await login(client, AGENT)
+    llm.requests.clear()
+    detail = (await client.get(url(chat.id), headers=agent)).json()
+    assert detail["summary"]["source"] == "llm" and llm.requests
+    assert "kim.jansen@example.org" not in str(llm.requests)
+    assert any("kim.jansen@example.org" in m["text"] for m in detail["messages"])  # real values
+    llm.mode = "hang"
+    started = asyncio.get_running_loop().time()
+    detail = (await client.get(url(chat.id), headers=agent)).json()
+    assert asyncio.get_running_loop().time() - started < 6
+    assert detail["summary"]["source"] == "extractive"
+    assert "kim.jansen" in detail["summary"]["text"]
+
+
 async def test_claim_is_atomic_and_idempotent(client: httpx.AsyncClient, chat: Chat) -> None:
     one, two = await login(client, AGENT), await login(client, AGENT2)
     await queued(chat)
@@ -277,3 +296,5 @@ async def test_canned_replies(client: httpx.AsyncClient) -> None:
     assert (await client.post("/api/v1/agent/canned", json=body, headers=agent)).status_code == 409
     listed = (await client.get("/api/v1/agent/canned", headers=agent)).json()
     assert body["text"] in [c["text"] for c in listed if c["shortcut"] == shortcut]
+    agents = (await client.get("/api/v1/agent/agents", headers=agent)).json()
+    assert {"Alex Agent", "Bo Agent"} <= {a["name"] for a in agents}
