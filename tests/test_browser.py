@@ -162,7 +162,7 @@ def test_agent_console_shows_the_queue(page: Page, server: ThreadedServer) -> No
     page.fill("#password", "agent-password")
     page.click("#login button[type=submit]")
     expect(page.locator("#me")).to_contain_text("agent")
-    item = page.locator("#queue button").first
+    item = page.locator(f"#queue button[aria-label*='{r.json()['id']}']")  # tests share the queue
     expect(item).to_be_visible()
     expect(item).to_contain_text("ai opt out")
     item.click()
