@@ -104,7 +104,9 @@ async def login(body: LoginIn, session: SessionDep) -> LoginOut:
 
 
 @router.post("/logout", status_code=204)
-async def logout(session: SessionDep, authorization: Annotated[str | None, Header()] = None) -> None:
+async def logout(
+    session: SessionDep, authorization: Annotated[str | None, Header()] = None
+) -> None:
     """Revoke this session token."""
     await session.execute(
         update(AuthSession)

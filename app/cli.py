@@ -41,7 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     ingest = kb.add_parser("ingest", help="add or replace Markdown, text and HTML files")
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.set_defaults(run=_ingest)
-    users = sub.add_parser("users", help="manage agents and operators").add_subparsers(required=True)
+    users = sub.add_parser("users", help="manage agents and operators").add_subparsers(
+        required=True
+    )
     create = users.add_parser("create", help="create a user; the password is read from stdin")
     create.add_argument("--email", required=True)
     create.add_argument("--role", required=True, choices=["agent", "operator"])

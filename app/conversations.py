@@ -114,7 +114,9 @@ async def append_customer(
         return existing, False
 
 
-async def by_client_id(session: AsyncSession, conversation_id: str, client_id: str) -> Message | None:
+async def by_client_id(
+    session: AsyncSession, conversation_id: str, client_id: str
+) -> Message | None:
     return (
         await session.execute(
             select(Message).where(
@@ -125,7 +127,12 @@ async def by_client_id(session: AsyncSession, conversation_id: str, client_id: s
 
 
 async def after(
-    session: AsyncSession, conversation_id: str, seq: int, *, internal: bool = False, limit: int = 500
+    session: AsyncSession,
+    conversation_id: str,
+    seq: int,
+    *,
+    internal: bool = False,
+    limit: int = 500,
 ) -> list[Message]:
     """Messages with a sequence number above `seq`, in order (agents' notes only if asked)."""
     query = select(Message).where(Message.conversation_id == conversation_id, Message.seq > seq)

@@ -57,7 +57,7 @@ async def record(
     Writers are serialised so the chain never forks: PostgreSQL through a transaction-level
     advisory lock; SQLite because the caller's transaction already holds the write lock.
     """
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
     last = (
         await session.execute(select(Decision.hash).order_by(Decision.id.desc()).limit(1))

@@ -80,5 +80,9 @@ def quote(passages: Sequence[Passage], intro: str) -> str | None:
     if not passages:
         return None
     best = passages[0]
-    title = f"{best.title} › {best.heading}" if best.heading and best.heading != best.title else best.title
+    title = (
+        f"{best.title} - {best.heading}"
+        if best.heading and best.heading != best.title
+        else best.title
+    )
     return f"{intro} — “{title}”:\n\n{best.text.strip()}"

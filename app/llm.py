@@ -13,11 +13,12 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-import httpx
+import httpx2  # the HTTP library under openai 3.x: its transport errors surface here
 import openai
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, AsyncStream
+from openai.types.chat import ChatCompletionChunk
 
 from app.settings import Settings
 
@@ -83,12 +84,12 @@ class CircuitBreaker:
 class LLM:
     """One client per process, created in the lifespan."""
 
-    def __init__(self, settings: Settings, http_client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.model = settings.llm_model
         self.max_tokens = settings.llm_max_tokens
         self.first_token_timeout = settings.llm_first_token_timeout
         self.turn_timeout = settings.llm_turn_timeout
-        timeout = httpx.Timeout(
+        timeout = openai.Timeout(
             connect=settings.llm_connect_timeout,
             read=settings.llm_first_token_timeout,
             write=5.0,
@@ -99,7 +100,6 @@ class LLM:
             api_key=settings.openai_api_key or "not-needed",
             timeout=timeout,
             max_retries=0,
-            http_client=http_client,
         )
         self.breaker = CircuitBreaker()
         self.ask_logprobs = True
@@ -126,7 +126,7 @@ class LLM:
         for attempt in (1, 2):
             emitted: list[str] = []
 
-            async def track(delta: str) -> None:
+            async def track(delta: str, emitted: list[str] = emitted) -> None:
                 emitted.append(delta)
                 if on_delta is not None:
                     await on_delta(delta)
@@ -141,11 +141,15 @@ class LLM:
                 if self.ask_logprobs and "logprob" in str(exc).lower():
                     self.ask_logprobs = False  # this server does not do logprobs; ask without
                     continue
-                raise LLMUnavailable(f"the language model refused the request ({exc.status_code})") from exc
-            except (openai.APIError, httpx.HTTPError, ValueError) as exc:
+                raise LLMUnavailable(
+                    f"the language model refused the request ({exc.status_code})"
+                ) from exc
+            except (openai.APIError, httpx2.HTTPError, OSError, ValueError) as exc:
                 retryable = not emitted and _retryable(exc) and deadline - time.monotonic() > 1.0
                 if attempt == 1 and retryable:
-                    log.warning("LLM call failed (%s); one retry inside the budget", type(exc).__name__)
+                    log.warning(
+                        "LLM call failed (%s); one retry inside the budget", type(exc).__name__
+                    )
                     continue
                 raise LLMUnavailable(f"the language model failed ({type(exc).__name__})") from exc
         raise LLMUnavailable("the language model failed twice")
@@ -164,7 +168,7 @@ class LLM:
         )
         parts: list[str] = []
         logprobs: list[float] = []
-        chunks = stream.__aiter__()
+        chunks = cast(AsyncStream[ChatCompletionChunk], stream).__aiter__()
         first = True
         while True:
             try:
@@ -181,7 +185,9 @@ class LLM:
                     parts.append(delta)
                     await on_delta(delta)
                 if choice.logprobs and choice.logprobs.content:
-                    logprobs.extend(t.logprob for t in choice.logprobs.content if math.isfinite(t.logprob))
+                    logprobs.extend(
+                        t.logprob for t in choice.logprobs.content if math.isfinite(t.logprob)
+                    )
         text = "".join(parts).strip()
         if not text:
             raise ValueError("empty answer")
@@ -190,8 +196,8 @@ class LLM:
 
 def _retryable(exc: Exception) -> bool:
     if isinstance(exc, openai.APIStatusError):
-        return exc.status_code >= 500 or exc.status_code == 429 and _short_retry_after(exc)
-    return isinstance(exc, (openai.APIConnectionError, httpx.TransportError))
+        return exc.status_code >= 500 or (exc.status_code == 429 and _short_retry_after(exc))
+    return isinstance(exc, (openai.APIConnectionError, httpx2.TransportError, OSError))
 
 
 def _short_retry_after(exc: openai.APIStatusError) -> bool:

@@ -117,16 +117,28 @@ def _record(ctx: Context, a: Analysis, s: Signals) -> dict[str, Any]:
     """The signals for the decision record: scores and rule names, never customer text."""
     rolling = ctx.previous.get("sentiment_rolling")
     return {
-        "human_request": {"requested": a.human.requested, "rule": a.human.rule, "score": a.human.score},
+        "human_request": {
+            "requested": a.human.requested,
+            "rule": a.human.rule,
+            "score": a.human.score,
+        },
         "pii_kinds": a.redacted.kinds,
-        "sentiment": {"label": a.sentiment.label, "negative": round(a.sentiment.negative, 4),
-                      "score": round(a.sentiment.score, 4)},
+        "sentiment": {
+            "label": a.sentiment.label,
+            "negative": round(a.sentiment.negative, 4),
+            "score": round(a.sentiment.score, 4),
+        },
         "sentiment_rolling": round(_rolling(rolling, a.sentiment.score), 4),
         "negative_streak": s.negative_streak,
         "restricted_topic": s.restricted_topic,
         "retrieval": [
-            {"document_id": p.document_id, "chunk_id": p.chunk_id, "score": round(p.score, 4),
-             "lexical": round(p.lexical, 4), "dense": None if p.dense is None else round(p.dense, 4)}
+            {
+                "document_id": p.document_id,
+                "chunk_id": p.chunk_id,
+                "score": round(p.score, 4),
+                "lexical": round(p.lexical, 4),
+                "dense": None if p.dense is None else round(p.dense, 4),
+            }
             for p in a.passages
         ],
         "bot_turns": s.bot_turns,
@@ -148,9 +160,14 @@ async def _decide(svc: Services, ctx: Context, message: Message, a: Analysis) ->
     reply, conf, extra = await _draft(svc, ctx, message, a)
     record.update(extra)
     record["confidence"] = conf.parts if conf else None
-    signals = Signals(**{**signals.__dict__, "llm_error": extra.get("llm_error"),
-                         "unsafe": tuple(extra.get("unsafe", ())),
-                         "confidence": conf.score if conf else None})
+    signals = Signals(
+        **{
+            **signals.__dict__,
+            "llm_error": extra.get("llm_error"),
+            "unsafe": tuple(extra.get("unsafe", ())),
+            "confidence": conf.score if conf else None,
+        }
+    )
     verdict = escalation.decide(signals, ctx.config.policy)
     sources = [
         {"document_id": p.document_id, "title": p.title, "score": round(p.score, 4)}
@@ -184,16 +201,26 @@ async def _draft(
     history = [(role, redaction.scrub(text)) for role, text in ctx.history]
     try:
         draft, canary = await drafting.with_llm(
-            svc.llm, question=a.redacted.text, history=history, passages=a.passages,
-            locale=locale, mapping=a.redacted.mapping, release=release,
+            svc.llm,
+            question=a.redacted.text,
+            history=history,
+            passages=a.passages,
+            locale=locale,
+            mapping=a.redacted.mapping,
+            release=release,
         )
     except LLMUnavailable as exc:
         await svc.broker.publish(DraftDiscarded(ctx.conv.id, message.seq))
         return None, None, {"mode": "llm", "llm_error": exc.detail}
     verdict = check_output(draft.text, canary)
     conf = assess(draft.text, a.passages, draft.logprobs)
-    extra: dict[str, Any] = {"mode": "llm", "model": draft.model, "llm_seconds": round(draft.seconds, 3),
-                             "unsafe": list(verdict.fired), "dont_know": says_dont_know(draft.text)}
+    extra: dict[str, Any] = {
+        "mode": "llm",
+        "model": draft.model,
+        "llm_seconds": round(draft.seconds, 3),
+        "unsafe": list(verdict.fired),
+        "dont_know": says_dont_know(draft.text),
+    }
     if not verdict.ok or conf.score < ctx.config.policy.min_confidence:
         await svc.broker.publish(DraftDiscarded(ctx.conv.id, message.seq))
         return None, conf, extra
@@ -212,9 +239,14 @@ async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) 
         text = _customer_text(ctx, out)
         if text is not None:
             reply = await conversations.append(
-                s, conv.id, "assistant", text, ai=True,
+                s,
+                conv.id,
+                "assistant",
+                text,
+                ai=True,
                 sources=out.sources if verdict.outcome == "answered" else [],
-                reply_to=message.seq, require_status="bot",
+                reply_to=message.seq,
+                require_status="bot",
             )
             if reply is None:  # a handoff committed while we were drafting: stay silent
                 verdict = Verdict("declined", "handed_over")
@@ -224,8 +256,9 @@ async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) 
         await s.refresh(conv)
         if verdict.outcome == "escalated":
             priority = 1 if verdict.reason == "negative_sentiment" else 0
-            change = await queue.escalate(s, conv, verdict.reason or "", verdict.detail, ctx.config,
-                                          priority=priority)
+            change = await queue.escalate(
+                s, conv, verdict.reason or "", verdict.detail, ctx.config, priority=priority
+            )
             if change.notice is not None:
                 change.notice.reply_to = message.seq  # a retried send gets the same answer
                 stored.append(change.notice)
@@ -233,8 +266,13 @@ async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) 
         elif verdict.outcome == "answered":
             conv.bot_turns += 1
         await decisions.record(
-            s, conversation_id=conv.id, message_seq=message.seq, outcome=verdict.outcome,
-            reason=verdict.reason, signals=out.signals, thresholds=p.model_dump(mode="json"),
+            s,
+            conversation_id=conv.id,
+            message_seq=message.seq,
+            outcome=verdict.outcome,
+            reason=verdict.reason,
+            signals=out.signals,
+            thresholds=p.model_dump(mode="json"),
             confidence=out.confidence,
         )
         await s.commit()

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from zoneinfo import ZoneInfoNotFoundError
 
 from app.models import OperatorSettings, SettingsChange, utcnow
 from app.topics import DEFAULT_TOPICS, Topic
@@ -72,9 +70,7 @@ class Policy(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Policy:
         if self.offer_person_threshold > self.negative_sentiment_threshold:
-            raise ValueError(
-                "offer_person_threshold must not exceed negative_sentiment_threshold"
-            )
+            raise ValueError("offer_person_threshold must not exceed negative_sentiment_threshold")
         return self
 
 

@@ -1,4 +1,4 @@
-"""Replaying recent decisions under a proposed policy, so operators see a change before making it."""
+"""Replaying recent decisions under a proposed policy: operators see a change before making it."""
 
 from __future__ import annotations
 
@@ -62,7 +62,18 @@ async def preview(session: AsyncSession, proposed: Policy, limit: int) -> dict[s
         if was != now:
             changes += 1
         if was != now and len(changed) < 50:
-            changed.append({"decision_id": d.id, "conversation_id": d.conversation_id,
-                            "before": was, "after": now})
-    return {"considered": considered, "before": dict(before), "after": dict(after),
-            "changed": changed, "changed_count": changes}
+            changed.append(
+                {
+                    "decision_id": d.id,
+                    "conversation_id": d.conversation_id,
+                    "before": was,
+                    "after": now,
+                }
+            )
+    return {
+        "considered": considered,
+        "before": dict(before),
+        "after": dict(after),
+        "changed": changed,
+        "changed_count": changes,
+    }

@@ -37,7 +37,7 @@ def new_canary() -> str:
 
 def _escape(text: str) -> str:
     # Keep customer or KB text from closing our delimiters.
-    return text.replace("<", "‹").replace(">", "›")
+    return text.replace("<", "\u2039").replace(">", "\u203a")  # single guillemets
 
 
 def build(
@@ -54,7 +54,8 @@ def build(
         company=company, language=LANGUAGES.get(locale, "English"), canary=canary
     )
     blocks = [
-        f'<passage n="{i}" title="{_escape(p.title)}">\n{_escape(p.text[:MAX_PASSAGE_CHARS])}\n</passage>'
+        f'<passage n="{i}" title="{_escape(p.title)}">\n'
+        f"{_escape(p.text[:MAX_PASSAGE_CHARS])}\n</passage>"
         for i, p in enumerate(passages, 1)
     ]
     convo = [f"{role}: {_escape(text)}" for role, text in history[-MAX_HISTORY:]]

@@ -14,7 +14,9 @@ from app.models import Conversation, Decision, Message
 async def compute_stats(session: AsyncSession) -> dict[str, Any]:
     turns = (await session.execute(select(func.count(Decision.id)))).scalar_one()
     by_outcome = dict(
-        (await session.execute(select(Decision.outcome, func.count()).group_by(Decision.outcome))).all()
+        (
+            await session.execute(select(Decision.outcome, func.count()).group_by(Decision.outcome))
+        ).all()
     )
     by_reason = dict(
         (
@@ -36,8 +38,10 @@ async def compute_stats(session: AsyncSession) -> dict[str, Any]:
             )
         )
     ).scalar_one()
-    ratings = [r for (r,) in (await session.execute(select(Conversation.rating).where(
-        Conversation.rating.is_not(None)))).all()]
+    rated = await session.execute(
+        select(Conversation.rating).where(Conversation.rating.is_not(None))
+    )
+    ratings = [int(r) for (r,) in rated.all() if r is not None]
     return {
         "turns": turns,
         "conversations": total,
@@ -45,8 +49,10 @@ async def compute_stats(session: AsyncSession) -> dict[str, Any]:
         "outcomes": by_outcome,
         "escalations_by_reason": by_reason,
         "wait_seconds": await _waits(session),
-        "satisfaction": {"ratings": len(ratings),
-                         "average": round(statistics.fmean(ratings), 2) if ratings else None},
+        "satisfaction": {
+            "ratings": len(ratings),
+            "average": round(statistics.fmean(ratings), 2) if ratings else None,
+        },
     }
 
 

@@ -61,7 +61,7 @@ def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def _customer(http: httpx.AsyncClient, turns: int, overheads: list[float], i: int) -> None:
@@ -97,12 +97,19 @@ def main() -> None:
     args = parser.parse_args()
     stub_port, app_port = free_port(), free_port()
     tmp = tempfile.mkdtemp(prefix="tandem-bench-")
-    env = {**os.environ, "TANDEM_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.db",
-           "OPENAI_BASE_URL": f"http://127.0.0.1:{stub_port}/v1", "OPENAI_API_KEY": "bench"}
+    env = {
+        **os.environ,
+        "TANDEM_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.db",
+        "OPENAI_BASE_URL": f"http://127.0.0.1:{stub_port}/v1",
+        "OPENAI_API_KEY": "bench",
+    }
     stub = subprocess.Popen([sys.executable, "-c", STUB.format(root=str(ROOT), port=stub_port)])
     app = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--demo", "--port", str(app_port)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         base = f"http://127.0.0.1:{app_port}"
@@ -113,7 +120,9 @@ def main() -> None:
             values = asyncio.run(_measure(base, c, args.turns))
             p50, p99 = _percentile(values, 0.5), _percentile(values, 0.99)
             p99s[c] = p99
-            print(f"{c:>11} {len(values):>6} {p50:>8.1f} {p99:>8.1f} {statistics.fmean(values):>8.1f}")
+            print(
+                f"{c:>11} {len(values):>6} {p50:>8.1f} {p99:>8.1f} {statistics.fmean(values):>8.1f}"
+            )
         print(f"\np99 at 16 / p99 at 1 = {p99s[16] / p99s[1]:.2f} (target ≤ 3)")
         print("targets at 4: p50 ≤ 20 ms, p99 ≤ 60 ms")
     finally:

@@ -10,7 +10,9 @@ TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>How we use AI in customer service</title>
-<style>body{{font:16px/1.6 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}}
+<style>
+body{{font:16px/1.6 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;
+color:#1b1f24}}
 h1{{font-size:1.6rem}}h2{{font-size:1.15rem;margin-top:1.6rem}}</style></head>
 <body><main>
 <h1>How we use AI in customer service</h1>
@@ -45,4 +47,6 @@ treatment whatever your name, gender, dialect or language.</p>
 
 
 def render(settings: Settings) -> str:
-    return TEMPLATE.format(provider=escape(settings.provider_label), retention=settings.retention_days)
+    return TEMPLATE.format(
+        provider=escape(settings.provider_label), retention=settings.retention_days
+    )

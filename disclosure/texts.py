@@ -16,7 +16,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "disclosure": (
             "Hi! You are chatting with an AI assistant, not a person. It answers from our help "
             "centre and can make mistakes. You can talk to a person at any time: press "
-            "\"Talk to a person\" or just type \"human\". How we use AI: /ai-policy"
+            '"Talk to a person" or just type "human". How we use AI: /ai-policy'
         ),
         "quote_intro": "From our help centre",
         "no_answer": (
@@ -46,7 +46,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "disclosure": (
             "Hoi! Je chat met een AI-assistent, niet met een mens. Hij antwoordt op basis van "
             "ons helpcentrum en kan fouten maken. Je kunt altijd een medewerker spreken: klik op "
-            "\"Praat met een medewerker\" of typ gewoon \"medewerker\". Hoe wij AI gebruiken: "
+            '"Praat met een medewerker" of typ gewoon "medewerker". Hoe wij AI gebruiken: '
             "/ai-policy"
         ),
         "quote_intro": "Uit ons helpcentrum",
@@ -73,8 +73,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "disclosure": (
             "Hallo! Sie chatten mit einem KI-Assistenten, nicht mit einem Menschen. Er antwortet "
             "auf Basis unseres Hilfe-Centers und kann Fehler machen. Sie können jederzeit mit "
-            "einem Menschen sprechen: Klicken Sie auf \"Mit einem Menschen sprechen\" oder "
-            "schreiben Sie einfach \"Mitarbeiter\". Wie wir KI einsetzen: /ai-policy"
+            'einem Menschen sprechen: Klicken Sie auf "Mit einem Menschen sprechen" oder '
+            'schreiben Sie einfach "Mitarbeiter". Wie wir KI einsetzen: /ai-policy'
         ),
         "quote_intro": "Aus unserem Hilfe-Center",
         "no_answer": (
@@ -100,7 +100,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "message_left": "Danke. Eine Person aus unserem Team antwortet hier und per E-Mail, meist innerhalb eines Werktags.",
     },
     "fr": {
-        "offer_person": 'Vous préférez parler à une personne ? Cliquez sur « Parler à une personne ».',
+        "offer_person": "Vous préférez parler à une personne ? Cliquez sur « Parler à une personne ».",
         "disclosure": (
             "Bonjour ! Vous discutez avec un assistant IA, pas avec une personne. Il répond à "
             "partir de notre centre d'aide et peut se tromper. Vous pouvez parler à une personne "
@@ -132,7 +132,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "message_left": "Merci. Une personne de notre équipe vous répondra ici et par e-mail, en général sous un jour ouvré.",
     },
     "es": {
-        "offer_person": '¿Prefieres hablar con una persona? Pulsa «Hablar con una persona».',
+        "offer_person": "¿Prefieres hablar con una persona? Pulsa «Hablar con una persona».",
         "disclosure": (
             "¡Hola! Estás hablando con un asistente de IA, no con una persona. Responde a partir "
             "de nuestro centro de ayuda y puede equivocarse. Puedes hablar con una persona en "

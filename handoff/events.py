@@ -61,7 +61,8 @@ class Typing(Event):
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.type: cls for cls in (MessageCreated, StatusChanged, QueueChanged, Token, DraftDiscarded, Typing)
+    cls.type: cls
+    for cls in (MessageCreated, StatusChanged, QueueChanged, Token, DraftDiscarded, Typing)
 }
 
 

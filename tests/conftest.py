@@ -142,7 +142,9 @@ class Chat:
 
     async def say(self, text: str, **extra: Any) -> dict[str, Any]:
         r = await self.http.post(
-            f"/api/v1/conversations/{self.id}/messages", json={"text": text, **extra}, headers=self.auth
+            f"/api/v1/conversations/{self.id}/messages",
+            json={"text": text, **extra},
+            headers=self.auth,
         )
         assert r.status_code == 200, r.text
         data: dict[str, Any] = r.json()

@@ -63,11 +63,22 @@ def _answer(state: StubState, body: dict[str, Any]) -> str:
 
 
 def _chunk(text: str, logprob: float | None, finish: str | None = None) -> bytes:
-    choice: dict[str, Any] = {"index": 0, "delta": {"content": text} if text else {}, "finish_reason": finish}
+    choice: dict[str, Any] = {
+        "index": 0,
+        "delta": {"content": text} if text else {},
+        "finish_reason": finish,
+    }
     if logprob is not None and text:
-        choice["logprobs"] = {"content": [{"token": text, "logprob": logprob, "bytes": None, "top_logprobs": []}]}
-    payload = {"id": "stub", "object": "chat.completion.chunk", "created": int(time.time()),
-               "model": "stub", "choices": [choice]}
+        choice["logprobs"] = {
+            "content": [{"token": text, "logprob": logprob, "bytes": None, "top_logprobs": []}]
+        }
+    payload = {
+        "id": "stub",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": "stub",
+        "choices": [choice],
+    }
     return f"data: {json.dumps(payload)}\n\n".encode()
 
 
@@ -81,10 +92,21 @@ def build(state: StubState) -> Starlette:
             return JSONResponse({"error": {"message": "boom"}}, status_code=500)
         text = _answer(state, body)
         if not body.get("stream"):
-            return JSONResponse({"id": "stub", "object": "chat.completion", "model": "stub",
-                                 "created": int(time.time()),
-                                 "choices": [{"index": 0, "finish_reason": "stop",
-                                              "message": {"role": "assistant", "content": text}}]})
+            return JSONResponse(
+                {
+                    "id": "stub",
+                    "object": "chat.completion",
+                    "model": "stub",
+                    "created": int(time.time()),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": text},
+                        }
+                    ],
+                }
+            )
 
         async def stream() -> AsyncIterator[bytes]:
             words = re.findall(r"\S+\s*", text)
@@ -111,8 +133,14 @@ class ThreadedServer:
 
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on", ws="websockets-sansio")
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            ws="websockets-sansio",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

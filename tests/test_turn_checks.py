@@ -22,7 +22,8 @@ PII = {
 
 async def operator(client: httpx.AsyncClient) -> dict[str, str]:
     r = await client.post(
-        "/api/v1/auth/login", json={"email": "operator@example.com", "password": "operator-password"}
+        "/api/v1/auth/login",
+        json={"email": "operator@example.com", "password": "operator-password"},
     )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['token']}"}

@@ -40,10 +40,17 @@ async def put_settings(
 @router.get("/settings/history")
 async def settings_history(_: OperatorDep, session: SessionDep) -> list[dict[str, Any]]:
     """Who changed the settings, when, and from what to what."""
-    rows = await session.execute(select(SettingsChange).order_by(SettingsChange.id.desc()).limit(50))
+    rows = await session.execute(
+        select(SettingsChange).order_by(SettingsChange.id.desc()).limit(50)
+    )
     return [
-        {"id": c.id, "user_id": c.user_id, "created_at": c.created_at.isoformat(),
-         "before": c.before, "after": c.after}
+        {
+            "id": c.id,
+            "user_id": c.user_id,
+            "created_at": c.created_at.isoformat(),
+            "before": c.before,
+            "after": c.after,
+        }
         for c in rows.scalars()
     ]
 
@@ -73,8 +80,13 @@ class DocumentIn(BaseModel):
 async def list_documents(_: OperatorDep, session: SessionDep) -> list[dict[str, Any]]:
     """Every knowledge-base document with its number of passages."""
     return [
-        {"id": d.id, "title": d.title, "source": d.source, "chunks": d.chunks,
-         "updated_at": d.updated_at.isoformat()}
+        {
+            "id": d.id,
+            "title": d.title,
+            "source": d.source,
+            "chunks": d.chunks,
+            "updated_at": d.updated_at.isoformat(),
+        }
         for d in await knowledge.list_documents(session)
     ]
 
@@ -112,7 +124,8 @@ async def list_decisions(
     """The audit trail, newest first, with the signals and thresholds behind each decision."""
     query = select(Decision).order_by(Decision.id.desc()).limit(limit)
     for column, value in (
-        (Decision.outcome, outcome), (Decision.reason, reason),
+        (Decision.outcome, outcome),
+        (Decision.reason, reason),
         (Decision.conversation_id, conversation_id),
     ):
         if value is not None:
@@ -130,10 +143,17 @@ async def list_decisions(
 
 def _decision(d: Decision) -> dict[str, Any]:
     return {
-        "id": d.id, "conversation_id": d.conversation_id, "message_seq": d.message_seq,
-        "outcome": d.outcome, "reason": d.reason, "confidence": d.confidence,
-        "signals": d.signals, "thresholds": d.thresholds,
-        "created_at": d.created_at.isoformat(), "hash": d.hash, "prev_hash": d.prev_hash,
+        "id": d.id,
+        "conversation_id": d.conversation_id,
+        "message_seq": d.message_seq,
+        "outcome": d.outcome,
+        "reason": d.reason,
+        "confidence": d.confidence,
+        "signals": d.signals,
+        "thresholds": d.thresholds,
+        "created_at": d.created_at.isoformat(),
+        "hash": d.hash,
+        "prev_hash": d.prev_hash,
     }
 
 

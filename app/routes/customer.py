@@ -6,15 +6,15 @@ import asyncio
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import conversations, decisions, policy
 from app.db import SessionDep
-from app.errors import Unauthorized
-from app.escalation import REASONS
+from app.errors import Invalid, Unauthorized
+from app.escalation import REASONS, Verdict
 from app.models import Conversation, Decision, Message
 from app.pipeline import Turn, run_turn
 from app.schemas import (
@@ -66,7 +66,12 @@ async def create_conversation(
     config = await policy.load(session)
     conv, token = await conversations.create(session, locale, body.ai_opt_out)
     first = await conversations.append(
-        session, conv.id, "assistant", notice(locale, config.disclosure.texts), kind="disclosure", ai=True
+        session,
+        conv.id,
+        "assistant",
+        notice(locale, config.disclosure.texts),
+        kind="disclosure",
+        ai=True,
     )
     assert first is not None
     messages = [first]
@@ -76,35 +81,48 @@ async def create_conversation(
         messages += [change.notice] if change.notice else []
         events = change.events
         await decisions.record(
-            session, conversation_id=conv.id, message_seq=first.seq, outcome="escalated",
-            reason="ai_opt_out", signals={"ai_opt_out": True},
-            thresholds=config.policy.model_dump(mode="json"), confidence=None,
+            session,
+            conversation_id=conv.id,
+            message_seq=first.seq,
+            outcome="escalated",
+            reason="ai_opt_out",
+            signals={"ai_opt_out": True},
+            thresholds=config.policy.model_dump(mode="json"),
+            confidence=None,
         )
     await session.commit()
     for event in events:
         await services(request).broker.publish(event)
-    return ConversationOut(id=conv.id, token=token, status=conv.status, locale=locale, messages=out(messages))  # type: ignore[arg-type]
+    return ConversationOut(
+        id=conv.id, token=token, status=conv.status, locale=locale, messages=out(messages)
+    )
 
 
 @router.post("/{conversation_id}/messages", response_model=TurnOut)
 async def send_message(
-    conversation_id: str, body: MessageIn, request: Request, session: SessionDep,
+    conversation_id: str,
+    body: MessageIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> TurnOut:
     """Store the customer's message (once per client_id) and return every reply it caused."""
-    conv = await conversations.authorize(session, conversation_id, _token(authorization))
+    await conversations.authorize(session, conversation_id, _token(authorization))
     text = body.text.strip()
     if not text:
-        from app.errors import Invalid
-
         raise Invalid("text: the message is empty.")
-    message, is_new = await conversations.append_customer(session, conv.id, text, body.client_id)
+    # Only plain values from here on: a lost idempotency race rolls the session back.
+    message, is_new = await conversations.append_customer(
+        session, conversation_id, text, body.client_id
+    )
     await session.commit()
     svc = services(request)
     if is_new:
-        turn = await run_turn(svc, conv.id, message)
+        turn = await run_turn(svc, conversation_id, message)
     else:
-        turn = await _replay_turn(svc, conv.id, message)
+        turn = await _replay_turn(svc, conversation_id, message)
+    response.headers["X-Tandem-LLM-Ms"] = f"{turn.llm_seconds * 1000:.1f}"
     return _turn_out(turn)
 
 
@@ -116,19 +134,21 @@ async def _replay_turn(svc: Services, conversation_id: str, message: Message) ->
             conv = await s.get(Conversation, conversation_id)
             assert conv is not None
             decided = (
-                await s.execute(
-                    select(Decision).where(
-                        Decision.conversation_id == conversation_id,
-                        Decision.message_seq == message.seq,
+                (
+                    await s.execute(
+                        select(Decision).where(
+                            Decision.conversation_id == conversation_id,
+                            Decision.message_seq == message.seq,
+                        )
                     )
                 )
-            ).scalars().first()
+                .scalars()
+                .first()
+            )
             if decided is not None or conv.status != "bot" or time.monotonic() > deadline:
                 replies = await conversations.replies_to(s, conversation_id, message.seq)
                 verdict = None
                 if decided is not None and decided.outcome != "answered":
-                    from app.escalation import Verdict
-
                     verdict = Verdict(decided.outcome, decided.reason)
                 return Turn([message, *replies], conv.status, verdict)
         await asyncio.sleep(0.1)
@@ -138,7 +158,7 @@ def _turn_out(turn: Turn) -> TurnOut:
     esc = None
     if turn.escalation is not None and turn.escalation.reason:
         esc = Escalation(reason=turn.escalation.reason, detail=turn.escalation.detail)
-    return TurnOut(messages=out(turn.messages), status=turn.status, escalation=esc)  # type: ignore[arg-type]
+    return TurnOut(messages=out(turn.messages), status=turn.status, escalation=esc)
 
 
 def _token(authorization: str | None) -> str:
@@ -147,14 +167,15 @@ def _token(authorization: str | None) -> str:
 
 @router.get("/{conversation_id}/messages", response_model=MessagesOut)
 async def list_messages(
-    conversation_id: str, session: SessionDep,
+    conversation_id: str,
+    session: SessionDep,
     after: Annotated[int, Query(ge=0)] = 0,
     authorization: Annotated[str | None, Header()] = None,
 ) -> MessagesOut:
     """Messages after a sequence number, in order (for reconnects)."""
     conv = await conversations.authorize(session, conversation_id, _token(authorization))
     rows = await conversations.after(session, conv.id, after)
-    return MessagesOut(messages=out(rows), status=conv.status, queue=await _queue(session, conv))  # type: ignore[arg-type]
+    return MessagesOut(messages=out(rows), status=conv.status, queue=await _queue(session, conv))
 
 
 async def _queue(session: AsyncSession, conv: Conversation) -> QueueInfo | None:
@@ -163,8 +184,11 @@ async def _queue(session: AsyncSession, conv: Conversation) -> QueueInfo | None:
         return None
     config = await policy.load(session)
     info = await waiting.waiting(session, conv, config.policy.long_wait_seconds)
-    return QueueInfo(position=info.position, expected_wait_seconds=info.expected_wait_seconds,
-                     leave_message=info.leave_message)
+    return QueueInfo(
+        position=info.position,
+        expected_wait_seconds=info.expected_wait_seconds,
+        leave_message=info.leave_message,
+    )
 
 
 class ContactIn(BaseModel):
@@ -176,40 +200,52 @@ class ContactIn(BaseModel):
 
 @router.post("/{conversation_id}/contact", response_model=MessagesOut)
 async def leave_contact(
-    conversation_id: str, body: ContactIn, request: Request, session: SessionDep,
+    conversation_id: str,
+    body: ContactIn,
+    request: Request,
+    session: SessionDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> MessagesOut:
     """Leave an e-mail address; with leave_message, stop waiting: a person answers later."""
     conv = await conversations.authorize(session, conversation_id, _token(authorization))
     config = await policy.load(session)
-    change = await waiting.leave_contact(session, conv, body.email.strip(), body.leave_message, config)
+    change = await waiting.leave_contact(
+        session, conv, body.email.strip(), body.leave_message, config
+    )
     await session.commit()
     for event in change.events:
         await services(request).broker.publish(event)
     notice = [change.notice] if change.notice else []
-    return MessagesOut(messages=out(notice), status=conv.status, queue=await _queue(session, conv))  # type: ignore[arg-type]
+    return MessagesOut(messages=out(notice), status=conv.status, queue=await _queue(session, conv))
 
 
 @router.post("/{conversation_id}/handoff", response_model=TurnOut)
 async def request_handoff(
-    conversation_id: str, request: Request, session: SessionDep,
+    conversation_id: str,
+    request: Request,
+    session: SessionDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> TurnOut:
     """The "talk to a person" button."""
     conv = await conversations.authorize(session, conversation_id, _token(authorization))
     config = await policy.load(session)
-    change = await queue.escalate(session, conv, "customer_request", REASONS["customer_request"], config)
+    change = await queue.escalate(
+        session, conv, "customer_request", REASONS["customer_request"], config
+    )
     if change.events:
         await decisions.record(
-            session, conversation_id=conv.id, message_seq=conv.last_seq, outcome="escalated",
-            reason="customer_request", signals={"handoff_button": True},
-            thresholds=config.policy.model_dump(mode="json"), confidence=None,
+            session,
+            conversation_id=conv.id,
+            message_seq=conv.last_seq,
+            outcome="escalated",
+            reason="customer_request",
+            signals={"handoff_button": True},
+            thresholds=config.policy.model_dump(mode="json"),
+            confidence=None,
         )
     await session.commit()
     for event in change.events:
         await services(request).broker.publish(event)
-    from app.escalation import Verdict
-
     messages = [change.notice] if change.notice else []
     return _turn_out(Turn(messages, change.status, Verdict("escalated", "customer_request")))
 
@@ -224,14 +260,24 @@ async def export(
     rows = await session.execute(select(Decision).where(Decision.conversation_id == conv.id))
     return {
         "conversation": {
-            "id": conv.id, "locale": conv.locale, "status": conv.status,
-            "ai_opt_out": conv.ai_opt_out, "created_at": conv.created_at.isoformat(),
-            "contact_email": conv.contact_email, "escalation_reason": conv.escalation_reason,
+            "id": conv.id,
+            "locale": conv.locale,
+            "status": conv.status,
+            "ai_opt_out": conv.ai_opt_out,
+            "created_at": conv.created_at.isoformat(),
+            "contact_email": conv.contact_email,
+            "escalation_reason": conv.escalation_reason,
         },
         "messages": [MessageOut.model_validate(m).model_dump(mode="json") for m in messages],
         "decisions": [
-            {"message_seq": d.message_seq, "outcome": d.outcome, "reason": d.reason,
-             "confidence": d.confidence, "signals": d.signals, "created_at": d.created_at.isoformat()}
+            {
+                "message_seq": d.message_seq,
+                "outcome": d.outcome,
+                "reason": d.reason,
+                "confidence": d.confidence,
+                "signals": d.signals,
+                "created_at": d.created_at.isoformat(),
+            }
             for d in rows.scalars()
         ],
     }
@@ -245,4 +291,23 @@ async def erase(
     conv = await conversations.authorize(session, conversation_id, _token(authorization))
     await session.execute(delete(Message).where(Message.conversation_id == conv.id))
     await session.delete(conv)
+    await session.commit()
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    score: int = Field(ge=1, le=5)
+
+
+@router.post("/{conversation_id}/rating", status_code=204)
+async def rate(
+    conversation_id: str,
+    body: RatingIn,
+    session: SessionDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> None:
+    """The customer's satisfaction with the conversation, 1 (bad) to 5 (great)."""
+    conv = await conversations.authorize(session, conversation_id, _token(authorization))
+    conv.rating = body.score
     await session.commit()
