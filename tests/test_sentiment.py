@@ -14,7 +14,16 @@ import numpy as np
 import pytest
 
 from app.embeddings import Embedder, load_embedder
-from app.evals.sentiment import DEFAULT_SET, evaluate, format_report
+from app.evals.sentiment import (
+    CLINC150,
+    DEFAULT_SET,
+    OFFTOPIC,
+    clinc150_sample,
+    evaluate,
+    evaluate_offdomain,
+    false_alarms,
+    format_report,
+)
 from app.sentiment import (
     HeadSentiment,
     LexiconSentiment,
@@ -27,6 +36,13 @@ from app.sentiment import (
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 DATA = Path(__file__).resolve().parents[1] / "app" / "data" / "sentiment"
+SOURCES = (
+    "handwritten.jsonl",
+    "offtopic.jsonl",
+    "bitext.jsonl",
+    "clinc150.jsonl",
+    "banking77.jsonl",
+)
 
 CLEAR = [
     ("en", "negative", "This is outrageous, my order is lost and nobody cares!"),
@@ -99,7 +115,7 @@ def test_shipped_head_matches_the_shipped_data() -> None:
     import hashlib
 
     digest = hashlib.sha256()
-    for name in ("handwritten.jsonl", "bitext.jsonl"):
+    for name in SOURCES:
         digest.update((DATA / name).read_bytes())
     head = json.loads((DATA / "head.json").read_text(encoding="utf-8"))
     assert head["training"]["data_sha256"] == digest.hexdigest(), (
@@ -276,12 +292,44 @@ def test_eval_set_is_multilingual_and_apart_from_training() -> None:
     assert len(rows) >= 150
     assert {r["lang"] for r in rows} == {"en", "nl", "de", "fr", "es"}
     assert {r["label"] for r in rows} == {"negative", "neutral", "positive"}
-    training = _texts(DATA / "handwritten.jsonl") | _texts(DATA / "bitext.jsonl")
+    training: set[str] = set().union(*(_texts(DATA / name) for name in SOURCES))
     assert not _texts(DEFAULT_SET) & training
+    offtopic = [r for r in rows if r.get("set") == OFFTOPIC]
+    assert len(offtopic) >= 40 and {r["label"] for r in offtopic} == {"neutral"}
+    assert {r["lang"] for r in offtopic} == {"en", "nl", "de", "fr", "es"}
+
+
+def test_clinc150_training_rows_come_from_the_train_split_only() -> None:
+    sample = clinc150_sample()
+    if sample is None:
+        pytest.skip(f"CLINC150 not found at {CLINC150} (set TANDEM_CLINC150)")
+    assert len(sample) >= 500
+    assert not {" ".join(t.lower().split()) for t in sample} & _texts(DATA / "clinc150.jsonl")
+
+
+def test_calm_off_domain_messages_are_not_escalated(head: HeadSentiment) -> None:
+    """Calm questions about anything else (trivia, chit-chat, other services) must not be handed
+    to a person as negative: at most 2 % at P(negative) >= 0.85 and 5 % at >= 0.6, on the
+    hand-written off-topic rows (five languages) and on the held-out CLINC150 TEST sample."""
+    result = evaluate_offdomain(head)
+    report = json.dumps(result, ensure_ascii=False, indent=1)
+    assert "handwritten" in result, report
+    for name, f in result.items():
+        assert f["at_0.85"] <= 0.02, (name, report)
+        assert f["at_0.6"] <= 0.05, (name, report)
+    if "clinc150_test" not in result:
+        pytest.skip(f"hand-written set passed; CLINC150 not found at {CLINC150}")
+    assert result["clinc150_test"]["n"] >= 500
+
+
+def test_the_swallow_question_is_neutral(head: HeadSentiment) -> None:
+    [s] = head.classify(["What is the airspeed velocity of an unladen swallow?"])
+    assert s.label == "neutral" and s.negative < 0.3, s
+    assert false_alarms(head, ["Is a tomato a fruit or a vegetable?"])["at_0.6"] == 0.0
 
 
 def test_default_head_quality_on_the_eval_set(head: HeadSentiment) -> None:
-    """Measured 0.985 accuracy, 0.957 negative recall, 1.0 negative precision (200 messages);
+    """Measured 0.980 accuracy, 0.957 negative recall, 0.985 negative precision (200 messages);
     the bars leave room for float differences and future data changes, not for regressions."""
     result = evaluate(model=head)
     report = format_report(result)

@@ -3,11 +3,16 @@
     python -m app.evals.sentiment [PATH]
 
 runs the configured model on PATH (default tests/data/sentiment_eval.jsonl) and prints a table.
+Rows marked `"set": "offtopic"` (calm questions about anything but customer service) are kept
+out of the main figures and reported as off-domain false alarms, together with a fixed sample
+of the CLINC150 TEST split when /work/shared/data/clinc150 (or $TANDEM_CLINC150) is present.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import statistics
 import sys
 import time
@@ -21,6 +26,12 @@ DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "sentimen
 # The escalation policy's default thresholds on the probability of "negative".
 ESCALATE_AT = 0.85
 OFFER_PERSON_AT = 0.6
+CLINC150 = Path(
+    os.environ.get("TANDEM_CLINC150", "/work/shared/data/clinc150/data_full.json")
+)  # CC BY 3.0, not shipped: read at eval time when present
+CLINC_PER_INTENT = 3
+CLINC_OOS = 150
+OFFTOPIC = "offtopic"
 
 
 def load_examples(path: Path) -> list[dict[str, str]]:
@@ -39,9 +50,63 @@ def configured_model() -> SentimentModel:
     return load_sentiment(settings.sentiment_model, load_embedder(settings.embedding_model))
 
 
-def evaluate(path: Path | None = None, model: SentimentModel | None = None) -> dict[str, Any]:
-    """Accuracy, per-class precision/recall, per-language figures and ms per message."""
-    rows = load_examples(path or DEFAULT_SET)
+def clinc150_sample(path: Path = CLINC150) -> list[str] | None:
+    """A fixed sample of the CLINC150 TEST split (never trained on): per intent the 3 queries
+    with the lowest sha256, plus the 150 out-of-scope test queries with the lowest sha256.
+    None when the file is absent."""
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    by_intent: dict[str, list[str]] = {}
+    for text, intent in data["test"]:
+        by_intent.setdefault(intent, []).append(text)
+    texts = [
+        t for i in sorted(by_intent) for t in sorted(by_intent[i], key=_sha)[:CLINC_PER_INTENT]
+    ]
+    return texts + sorted((t for t, _ in data["oos_test"]), key=_sha)[:CLINC_OOS]
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def false_alarms(model: SentimentModel, texts: Sequence[str]) -> dict[str, Any]:
+    """On calm messages: the share the escalation policy would hand to a person."""
+    negative = [
+        s.negative for i in range(0, len(texts), 64) for s in model.classify(texts[i : i + 64])
+    ]
+    worst = sorted(zip(negative, texts, strict=True), reverse=True)[:5]
+    return {
+        "n": len(texts),
+        f"at_{ESCALATE_AT}": _share(negative, ESCALATE_AT),
+        f"at_{OFFER_PERSON_AT}": _share(negative, OFFER_PERSON_AT),
+        "worst": [{"negative": round(p, 3), "text": t} for p, t in worst],
+    }
+
+
+def evaluate_offdomain(
+    model: SentimentModel, path: Path | None = None, clinc: Path | None = CLINC150
+) -> dict[str, Any]:
+    """False alarms on the shipped off-topic rows and, if available, the CLINC150 sample."""
+    rows = [r for r in load_examples(path or DEFAULT_SET) if r.get("set") == OFFTOPIC]
+    out: dict[str, Any] = {}
+    if rows:
+        out["handwritten"] = false_alarms(model, [r["text"] for r in rows])
+    sample = clinc150_sample(clinc) if clinc is not None else None
+    if sample:
+        out["clinc150_test"] = false_alarms(model, sample)
+    return out
+
+
+def evaluate(
+    path: Path | None = None,
+    model: SentimentModel | None = None,
+    clinc: Path | None = None,
+) -> dict[str, Any]:
+    """Accuracy, per-class precision/recall, per-language figures and ms per message; plus
+    off-domain false alarms (the CLINC150 sample only when `clinc` is given)."""
+    every = load_examples(path or DEFAULT_SET)
+    rows = [r for r in every if r.get("set") != OFFTOPIC]
     model = model or configured_model()
     model.classify([rows[0]["text"]])  # warm-up, not timed
     results: list[Sentiment] = []
@@ -69,6 +134,7 @@ def evaluate(path: Path | None = None, model: SentimentModel | None = None) -> d
             for r, s in zip(rows, results, strict=True)
             if s.label != r["label"]
         ],
+        "offdomain": evaluate_offdomain(model, path, clinc),
     }
 
 
@@ -147,6 +213,19 @@ def format_report(result: dict[str, Any]) -> str:
         lines.append(
             f"  [{m['lang']}] {m['label']} -> {m['predicted']} ({m['negative']:.2f}): {m['text']}"
         )
+    offdomain = result.get("offdomain") or {}
+    if offdomain:
+        lines += [
+            "",
+            f"off-domain calm messages handed to a person (P(negative) >= {ESCALATE_AT}; "
+            f">= {OFFER_PERSON_AT}):",
+        ]
+    for name, f in offdomain.items():
+        lines.append(
+            f"  {name:<16}{f['n']:>5}{_num(f[f'at_{ESCALATE_AT}']):>8}"
+            f"{_num(f[f'at_{OFFER_PERSON_AT}']):>8}   worst: "
+            + "; ".join(f"{w['negative']:.2f} {w['text']}" for w in f["worst"][:2])
+        )
     return "\n".join(lines)
 
 
@@ -155,4 +234,4 @@ def _num(value: float | None) -> str:
 
 
 if __name__ == "__main__":
-    print(format_report(evaluate(Path(sys.argv[1]) if len(sys.argv) > 1 else None)))
+    print(format_report(evaluate(Path(sys.argv[1]) if len(sys.argv) > 1 else None, clinc=CLINC150)))
