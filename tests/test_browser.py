@@ -44,8 +44,10 @@ document.addEventListener("DOMContentLoaded", () => {
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser() -> Iterator[Browser]:
+    """One browser per test: Playwright's loop must not be running while session fixtures
+    (the PostgreSQL database) are set up or torn down."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.fail(
             f"{CHROMIUM} is missing: install Debian's browser with `apt-get install chromium`"
@@ -131,6 +133,27 @@ def test_widget_resumes_after_reload(page: Page, server: ThreadedServer, llm: St
     expect(frame.locator(".msg.assistant.text")).to_have_count(1)
     expect(frame.locator(".msg.customer")).to_have_count(1)
     expect(frame.locator("#start")).to_be_hidden()
+
+
+def test_customer_downloads_then_deletes_the_conversation(
+    page: Page, server: ThreadedServer, llm: StubState
+) -> None:
+    frame = widget(page, server)
+    start_chat(frame)
+    ask(frame, "How long does delivery take?")
+    expect(frame.locator(".msg.assistant.text")).to_have_count(1)
+    frame.click("#menu-btn")
+    with page.expect_download() as download:
+        frame.get_by_role("menuitem", name="Download my data").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "How long does delivery take?" in exported
+    page.on("dialog", lambda d: d.accept())
+    frame.click("#menu-btn")
+    frame.get_by_role("menuitem", name="Delete this conversation").click()
+    expect(frame.locator("#start")).to_be_visible()
+    expect(frame.locator(".msg")).to_have_count(0)
+    expect(frame.locator("#input")).to_be_disabled()
+    assert frame.evaluate("sessionStorage.getItem('tandem.conversation')") is None
 
 
 def test_llm_html_is_shown_as_text(page: Page, server: ThreadedServer, llm: StubState) -> None:
