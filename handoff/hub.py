@@ -35,13 +35,12 @@ log = logging.getLogger("tandem.hub")
 SEND_QUEUE = 256  # per connection; ephemeral events are dropped past half of it
 MAX_GAP = 500  # beyond this, the client reloads over HTTP instead of a replay
 PING_EVERY = 20.0
+WAITING = ("queued", "offline")  # a customer's new message there is previewed to every agent
 Frame = dict[str, Any]
 
 
 @dataclass
-class Sync:
-    """Send whatever this connection has not seen of a conversation, up to at least `seq`."""
-
+class Sync:  # send what this socket has not seen of a conversation, up to at least `seq`
     conversation_id: str
     seq: int | None  # None: up to the conversation's latest message
 
@@ -132,9 +131,11 @@ class Hub:
         self.svc = svc
         self.by_conv: dict[str, set[Connection]] = {}
         self.agents: set[Connection] = set()
+        self.waiting: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
+        await self._load_waiting()
         self.svc.broker.subscribe(self.dispatch)
         self.svc.broker.on_reconnect(self.resync_all)
         self.spawn(self._heartbeat())
@@ -142,7 +143,6 @@ class Hub:
     async def stop(self) -> None:
         for conn in [*self.agents, *(c for cs in self.by_conv.values() for c in cs)]:
             conn.drop(1001, "server shutting down")
-        await asyncio.sleep(0)
         for task in list(self._tasks):
             task.cancel()
 
@@ -177,7 +177,7 @@ class Hub:
         if isinstance(event, MessageCreated):
             for conn in self.by_conv.get(cid, ()):
                 conn.push(Sync(cid, event.seq))
-            if self.agents:
+            if self.agents and cid in self.waiting:
                 self.spawn(self._preview(event))
         elif isinstance(event, Typing):
             for conn in self._members(cid, agents=event.role == "customer"):
@@ -186,6 +186,7 @@ class Hub:
             for conn in self._members(cid, agents=False):
                 conn.push(event.to_dict(), ephemeral=True)
         elif isinstance(event, StatusChanged):
+            (self.waiting.add if event.status in WAITING else self.waiting.discard)(cid)
             for conn in self._members(cid, agents=False):
                 conn.status = event.status
             if cid in self.by_conv:
@@ -198,6 +199,7 @@ class Hub:
 
     async def resync_all(self) -> None:
         """After a lost broker link: fill every subscription from the database."""
+        await self._load_waiting()
         for cid, conns in list(self.by_conv.items()):
             for conn in conns:
                 conn.push(Sync(cid, None))
@@ -244,24 +246,24 @@ class Hub:
             wait = await waiting.expected_wait(s) if ids else 0
         return {cid: (n, wait) for n, cid in enumerate(ids, start=1)}
 
+    async def _load_waiting(self) -> None:
+        async with self.svc.sessions() as s:
+            query = select(Conversation.id).where(Conversation.status.in_(WAITING))
+            self.waiting = set((await s.execute(query)).scalars())
+
     async def _preview(self, event: MessageCreated) -> None:
         """A waiting customer's new message, shown to every agent (the queue is the truth)."""
         async with self.svc.sessions() as s:
             conv = await s.get(Conversation, event.conversation_id)
             rows = await conversations.after(s, event.conversation_id, event.seq - 1, limit=1)
-        if conv is None or conv.status not in ("queued", "offline") or not rows:
+        if conv is None or conv.status not in WAITING or not rows:
             return
-        msg = rows[0]
+        msg, cid = rows[0], event.conversation_id
         if msg.seq != event.seq or msg.role != "customer":
             return
-        frame = {
-            "type": "preview",
-            "conversation_id": msg.conversation_id,
-            "seq": msg.seq,
-            "text": msg.text,
-        }
+        frame = {"type": "preview", "conversation_id": cid, "seq": msg.seq, "text": msg.text}
         for conn in self.agents:
-            if msg.conversation_id not in conn.sent:
+            if cid not in conn.sent:
                 conn.push(frame, ephemeral=True)
 
     async def _heartbeat(self) -> None:
@@ -270,9 +272,8 @@ class Hub:
             await asyncio.sleep(PING_EVERY)
             for conn in [*self.agents, *self._customers()]:
                 conn.push({"type": "ping"}, ephemeral=True)
-            ids = {c.user_id for c in self.agents if c.user_id is not None}
             try:
-                await mark_seen(self.svc, ids)
+                await mark_seen(self.svc, {c.user_id for c in self.agents if c.user_id is not None})
             except Exception:
                 log.warning("could not record agent presence", exc_info=True)
 
@@ -290,8 +291,6 @@ def status_frame(
 
 async def mark_seen(svc: Services, user_ids: set[int]) -> None:
     """Agents with a live console are online; their heartbeat also renews their leases."""
-    if not user_ids:
-        return
     async with svc.sessions() as s:
         for user_id in sorted(user_ids):
             await assignment.mark_seen(s, user_id)
