@@ -20,6 +20,7 @@ from tests.llm_stub import ThreadedServer
 
 Frame = dict[str, Any]
 ORIGIN = Origin("http://127.0.0.1")
+QUESTION = "How long does delivery take within the Netherlands?"  # answered from the demo KB
 
 
 def ws_url(server: ThreadedServer, path: str) -> str:
@@ -137,9 +138,7 @@ async def test_socket_message_streams_tokens_then_the_stored_reply(
     await chat.start()
     ws = await customer(server, chat, last_seq=1)
     await until(ws, lambda f: f["type"] == "status")
-    await ws.send(
-        json.dumps({"type": "message", "text": "How long does delivery take within the Netherlands?", "client_id": "c-1"})
-    )
+    await ws.send(json.dumps({"type": "message", "text": QUESTION, "client_id": "c-1"}))
     frames = await until(
         ws, lambda f: f["type"] == "message" and f["message"]["role"] == "assistant"
     )
@@ -149,9 +148,7 @@ async def test_socket_message_streams_tokens_then_the_stored_reply(
     assert "token" in kinds and kinds.index("token") < len(kinds) - 1
     streamed = "".join(f["text"] for f in frames if f["type"] == "token")
     assert streamed and streamed in frames[-1]["message"]["text"]
-    await ws.send(
-        json.dumps({"type": "message", "text": "How long does delivery take within the Netherlands?", "client_id": "c-1"})
-    )
+    await ws.send(json.dumps({"type": "message", "text": QUESTION, "client_id": "c-1"}))
     again = await until(ws, lambda f: f["type"] == "ack")
     assert again[-1]["seq"] == 2 and not seqs(again)  # stored once, nothing new
     await ws.close()
