@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Frame, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Frame, Page, expect, sync_playwright
 
 from tests.llm_stub import StubState, ThreadedServer
 
@@ -128,8 +128,9 @@ def test_widget_resumes_after_reload(page: Page, server: ThreadedServer, llm: St
     expect(frame.locator(".msg.assistant.text")).to_have_count(1)
     page.reload()
     page.wait_for_selector("iframe[title='Customer service chat']")
-    frame = page.frame(url=server.url + "/widget")
-    assert frame is not None
+    reloaded = page.frame(url=server.url + "/widget")
+    assert reloaded is not None
+    frame = reloaded
     expect(frame.locator(".msg.assistant.text")).to_have_count(1)
     expect(frame.locator(".msg.customer")).to_have_count(1)
     expect(frame.locator("#start")).to_be_hidden()
@@ -164,7 +165,12 @@ def test_llm_html_is_shown_as_text(page: Page, server: ThreadedServer, llm: Stub
         "<b>1 to 2 working days</b>."
     )
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def record(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record)
     frame = widget(page, server)
     start_chat(frame)
     ask(frame, "How long does delivery take?")
