@@ -48,6 +48,7 @@ async def append(
     client_id: str | None = None,
     reply_to: int | None = None,
     author_id: int | None = None,
+    author: str | None = None,
     internal: bool = False,
     require_status: str | None = None,
 ) -> Message | None:
@@ -83,6 +84,7 @@ async def append(
         client_id=client_id,
         reply_to=reply_to,
         author_id=author_id,
+        author=author,
         internal=internal,
         created_at=utcnow(),
     )

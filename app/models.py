@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -26,7 +26,7 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Conversation(Base):
@@ -50,6 +50,7 @@ class Conversation(Base):
     contact_email: Mapped[str | None] = mapped_column(String(320))
     bot_turns: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # wait stats
+    rating: Mapped[int | None] = mapped_column(Integer)  # customer satisfaction, 1 to 5
 
 
 class Message(Base):
@@ -72,6 +73,7 @@ class Message(Base):
     client_id: Mapped[str | None] = mapped_column(String(64))
     reply_to: Mapped[int | None] = mapped_column(Integer)  # seq of the customer message answered
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author: Mapped[str | None] = mapped_column(String(100))  # the name the customer saw
     internal: Mapped[bool] = mapped_column(Boolean, default=False)  # agent notes
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -140,9 +142,9 @@ class Decision(Base):
     __table_args__ = (Index("ix_decisions_outcome_reason", "outcome", "reason"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str | None] = mapped_column(
-        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
-    )
+    # No foreign key on purpose: erasing a conversation must not rewrite (and so break) the
+    # chain. The opaque id stays; the record holds scores and rule names, never customer text.
+    conversation_id: Mapped[str | None] = mapped_column(String(32), index=True)
     message_seq: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(32))

@@ -232,7 +232,13 @@ async def reply(
     if not text:
         raise Invalid("text: the message is empty.")
     msg = await conversations.append(
-        session, conv.id, "agent", text, author_id=user.id, require_status="agent"
+        session,
+        conv.id,
+        "agent",
+        text,
+        author_id=user.id,
+        author=user.display_name,
+        require_status="agent",
     )
     if msg is None:
         raise Conflict("This conversation is no longer yours.")
@@ -251,7 +257,13 @@ async def note(
     conv = await assignment.load(session, conversation_id)
     _may_read(conv, user)
     msg: Message | None = await conversations.append(
-        session, conv.id, "agent", body.text, author_id=user.id, internal=True
+        session,
+        conv.id,
+        "agent",
+        body.text,
+        author_id=user.id,
+        author=user.display_name,
+        internal=True,
     )
     assert msg is not None
     await _finish(request, session, [MessageCreated(conv.id, msg.seq)])

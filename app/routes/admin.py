@@ -17,14 +17,20 @@ from app.models import Decision, SettingsChange
 from app.preview import preview
 from app.services import Services
 from app.stats import compute_stats
+from disclosure.texts import DEFAULTS
 
 router = APIRouter(prefix="/api/v1/admin", tags=["operator"])
 
 
-@router.get("/settings", response_model=policy.OperatorConfig)
-async def get_settings(_: OperatorDep, session: SessionDep) -> policy.OperatorConfig:
-    """The escalation policy and disclosure-text overrides in force."""
-    return await policy.load(session)
+class SettingsOut(policy.OperatorConfig):
+    default_texts: dict[str, dict[str, str]]
+
+
+@router.get("/settings", response_model=SettingsOut)
+async def get_settings(_: OperatorDep, session: SessionDep) -> SettingsOut:
+    """The policy and text overrides in force, with the built-in texts they override."""
+    config = await policy.load(session)
+    return SettingsOut(**config.model_dump(), default_texts=DEFAULTS)
 
 
 @router.put("/settings", response_model=policy.OperatorConfig)
