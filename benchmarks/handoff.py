@@ -87,7 +87,7 @@ def serve_tandem(port: int, ws: str) -> None:
         host="127.0.0.1",
         port=port,
         ws=ws,
-        ws_per_message_deflate=False,  # type: ignore[arg-type]
+        ws_per_message_deflate=False,
         ws_max_size=65536,
         log_level="warning",
         lifespan="on",
@@ -277,12 +277,10 @@ async def _discard(ws: Conn) -> None:
             pass
 
 
-def pct(values: list[float], q: float) -> float:
-    return (
-        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-        if len(values) > 1
-        else float("nan")
-    )  # type: ignore[index]
+def pct(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def tandem_env(url: str, redis: bool, channel: str) -> dict[str, str]:
@@ -344,30 +342,30 @@ def latency_run(url: str, active: int, two: bool, per_conv: int, impl: str) -> l
             stop(proc)
 
 
-def report(
-    memory: list[tuple[str, dict[str, float]]],
-    held: dict[str, float],
-    n_idle: int,
-    lat: dict[str, list[float]],
-) -> None:
+def report_memory(memory: list[tuple[str, dict[str, float]]], n_idle: int) -> None:
     base = memory[0][1]["kib"]
     print(f"\nIdle websockets ({n_idle} connections; RSS growth per connection)")
-    print(f"  {'server':<48} {'KiB/conn':>9} {'x bare':>7} {'conn/s':>8}")
+    print(f"  {'server':<56} {'KiB/conn':>9} {'x bare':>7} {'conn/s':>8}")
     for name, r in memory:
-        print(f"  {name:<48} {r['kib']:>9.1f} {r['kib'] / base:>7.2f} {r['rate']:>8.0f}")
+        ratio = r["kib"] / base
+        print(f"  {name:<56} {r['kib']:>9.1f} {ratio:>7.2f} {r['rate']:>8.0f}", flush=True)
+
+
+def report_held(held: dict[str, float], n: int) -> None:
     print(
-        f"\nOne process holding {held.get('n', 0):.0f} idle customer sockets: RSS "
-        f"{held['rss']:.0f} MiB (target <= 512), {held['kib']:.1f} KiB/conn, "
-        f"{held['rate']:.0f} conn/s"
+        f"\nOne process holding {n} idle customer sockets: RSS {held['rss']:.0f} MiB (target"
+        f" <= 512; growth {held['kib']:.1f} KiB/conn), {held['rate']:.0f} conn/s",
+        flush=True,
     )
-    print("\nCustomer message -> agent console (200 active conversations)")
-    print(f"  {'path':<36} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'target p99':>11}")
-    for name, values in lat.items():
-        target = "100" if "replicas" in name else "50"
-        print(
-            f"  {name:<36} {len(values):>6} {pct(values, 50):>8.1f} {pct(values, 99):>8.1f}"
-            f" {target:>11}"
-        )
+
+
+def report_latency(name: str, values: list[float], active: int) -> None:
+    target = "100" if "replicas" in name else "50"
+    print(
+        f"  {name:<36} {active:>5} conv {len(values):>6} msgs  p50 {pct(values, 50):>7.1f} ms"
+        f"  p99 {pct(values, 99):>7.1f} ms  (target p99 <= {target} ms)",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -382,15 +380,14 @@ def main() -> None:
     try:
         ids, _ = asyncio.run(seed(url, n_held, 0, 0))
         memory = memory_rows(url, ids, n_idle, impls)
+        report_memory(memory, n_idle)
         best = min(memory[1:], key=lambda row: row[1]["kib"])[0].rsplit(" ", 1)[-1]
-        held = {**hold_many(url, ids, n_held, best), "n": n_held}
-        lat = {
-            f"one process (--ws {best})": latency_run(url, active, False, per_conv, best),
-            "two replicas through Redis": latency_run(url, active, True, per_conv, best),
-        }
+        report_held(hold_many(url, ids, n_held, best), n_held)
+        print("\nCustomer message -> agent console", flush=True)
+        for label, two in ((f"one process (--ws {best})", False), ("two replicas, Redis", True)):
+            report_latency(label, latency_run(url, active, two, per_conv, best), active)
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    report(memory, held, n_idle, lat)
     print(f"\nLeanest uvicorn websocket implementation here: --ws {best}")
 
 
