@@ -87,7 +87,15 @@ def _serve(args: argparse.Namespace) -> int:
         for role, (email, password) in logins.items():
             print(f"  {role:<9} login  {email} / {password}")
         print()
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        ws="wsproto",  # the leanest idle websocket in our measurements (benchmarks/handoff.py)
+        ws_per_message_deflate=False,
+        ws_max_size=64 * 1024,
+    )
     return 0
 
 

@@ -11,6 +11,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
@@ -36,10 +37,15 @@ def _hub(ws: WebSocket) -> Hub:
     return hub
 
 
+def _same_origin(ws: WebSocket, origin: str) -> bool:
+    """Tandem's own pages (the widget frame, the consoles) may always connect."""
+    return urlsplit(origin).netloc.lower() == ws.headers.get("host", "").lower()
+
+
 async def _open(ws: WebSocket) -> Frame | None:
     """Check the Origin, accept, and wait for the auth frame; None when the socket is closed."""
     origin, allowed = ws.headers.get("origin"), _hub(ws).svc.settings.origins
-    if origin is not None and allowed and origin not in allowed:
+    if origin is not None and allowed and origin not in allowed and not _same_origin(ws, origin):
         await ws.close(1008)  # before accept: the handshake is refused with 403
         return None
     await ws.accept()

@@ -103,6 +103,15 @@ async def test_no_origin_is_allowed_for_non_browser_clients(
     await ws.close()
 
 
+async def test_tandems_own_pages_may_connect(server: ThreadedServer, chat: Chat) -> None:
+    """The widget frame is served by Tandem itself: its origin carries our own host and port."""
+    await chat.start()
+    ws = await customer(server, chat, origin=Origin(server.url))
+    frames = await until(ws, lambda f: f["type"] == "message")
+    assert frames[0]["type"] == "ready"
+    await ws.close()
+
+
 async def test_oversize_frame_closes_1009(server: ThreadedServer, chat: Chat) -> None:
     await chat.start()
     ws = await customer(server, chat)
