@@ -1,6 +1,6 @@
 """Retrieval on 10,000 passages: our lexical ranker against rank_bm25, and hybrid search.
 
-    python benchmarks/retrieval.py [--chunks 10000] [--queries 300] [--real-vectors 256]
+    python benchmarks/retrieval.py [--chunks 10000] [--queries 300] [--real-vectors 128]
 
 The corpus is synthetic but support-like (seed 7: products, countries, carriers, prices,
 policies; 60 to 120 words a passage). It is stored in a temporary SQLite database and loaded
@@ -188,7 +188,7 @@ def main() -> int:
     )
     parser.add_argument("--chunks", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--real-vectors", type=int, default=256)
+    parser.add_argument("--real-vectors", type=int, default=128)
     args = parser.parse_args()
     args.load = os.getloadavg()[0]
     rng = random.Random(7)
