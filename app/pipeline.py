@@ -171,14 +171,15 @@ async def _decide(svc: Services, ctx: Context, message: Message, a: Analysis) ->
     verdict = escalation.decide(signals, ctx.config.policy)
     sources = [
         {"document_id": p.document_id, "title": p.title, "score": round(p.score, 4)}
-        for p in _cited(a)
+        for p in _cited(a, quoted=extra.get("mode") == "quote")
     ]
     return Outcome(verdict, reply, sources, record, conf.score if conf else None)
 
 
-def _cited(a: Analysis) -> list[Any]:
+def _cited(a: Analysis, quoted: bool) -> list[Any]:
+    """The documents behind the reply: the quoted one, or those the model was given."""
     seen: dict[int, Any] = {}
-    for p in a.passages[:3]:
+    for p in a.passages[: 1 if quoted else 3]:
         seen.setdefault(p.document_id, p)
     return list(seen.values())
 
