@@ -1,9 +1,11 @@
 """Personal-data redaction: typed placeholders before any text reaches the LLM or a log.
 
-`redact` finds personal data with recognizers that run offline (Presidio pattern recognizers,
-phonenumbers, python-stdnum; see `app.redaction_rules`) and replaces it with Presidio's
-anonymizer. `restore` puts the customer's own values back into a reply; `scrub` is for logs
-and decision records. Placeholders are numbered per call, so the mapping lives for one turn.
+`redact` finds personal data with recognizers that run offline (small patterns validated by
+python-stdnum, ipaddress, tldextract and phonenumbers; see `app.redaction_rules`) and replaces
+each value with its placeholder. Nothing heavy is imported: no spaCy, torch or transformers,
+so importing this costs tens of megabytes, not hundreds. `restore` puts the customer's own
+values back into a reply; `scrub` is for logs and decision records. Placeholders are numbered
+per call, so the mapping lives for one turn.
 """
 
 from __future__ import annotations
@@ -16,15 +18,42 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from presidio_analyzer import EntityRecognizer
-from presidio_analyzer import RecognizerResult as Finding
-from presidio_anonymizer import AnonymizerEngine
-from presidio_anonymizer.entities import OperatorConfig
-from presidio_anonymizer.entities import RecognizerResult as Span
+import regex
 
 from app import redaction_rules as rules
+from app.redaction_rules import Finding
 
 PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_(\d+)>")
+
+# On overlap the earlier kind wins: a value named as a passport beats the BSN checksum it may
+# pass by chance, an IBAN beats the phone-like digits inside it.
+KINDS = ("PASSPORT", "IBAN", "CARD", "EMAIL", "IP", "NATIONAL_ID", "PHONE", "NAME")
+RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+
+# Digits right after these words are an order, invoice or product reference, not a person.
+_REFERENCE = regex.compile(
+    r"(?i:\b(?:order|bestel\w*|bestellung|commande|pedido|invoice|factuur|rechnung|factur[ae]"
+    r"|ticket|tracking|track|zending|sendung\w*|colis|env[ií]o|ref\w*|r[ée]f[ée]rence|klant\w*"
+    r"|kunden\w*|client\w*|artikel\w*|article|art[ií]culo|sku|product\w*|produkt\w*|model\w*|serial"
+    r"|serie\w*)\.?(?:[ \t]*(?:number|nummer|num[ée]ro|n[uú]mero|nr|no|n[°º]|#|id|code|is|ist"
+    r"|est|es|was|:)\.?)*[ \t:#-]*)$"
+)
+_VERSION = regex.compile(r"(?i:\b(?:version|versie|v)[ \t.:]*)$")
+# Digits after an IBAN's first letters are the tail of a mistyped IBAN, not a phone or a card.
+_IBAN_HEAD = r"\b[A-Za-z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){0,7}[ -]?$"
+NOT_AFTER = {
+    "PHONE": regex.compile(rf"{_REFERENCE.pattern}|{_IBAN_HEAD}"),
+    "CARD": regex.compile(_IBAN_HEAD),
+    "NATIONAL_ID": _REFERENCE,
+    "PASSPORT": _REFERENCE,
+    "IP": _VERSION,
+}
+
+
+def _excused(finding: Finding, text: str) -> bool:
+    """Whether the words just before a finding show it is a reference or a version, not PII."""
+    context = NOT_AFTER.get(finding.entity_type)
+    return bool(context and context.search(text, max(0, finding.start - 48), finding.start))
 
 
 @dataclass(frozen=True)
@@ -44,8 +73,7 @@ class Redactor:
     """Finds and replaces personal data. Build it once: construction compiles and loads."""
 
     def __init__(self) -> None:
-        self._stages: list[list[EntityRecognizer]] = rules.build_stages()
-        self._anonymizer = AnonymizerEngine()  # type: ignore[no-untyped-call]
+        self._stages: list[list[rules.Recognizer]] = rules.build_stages()
         # Compile every pattern and load the public-suffix list now, not on a customer's turn.
         self.redact("warm-up: anna@example.com, 06 12345678, my name is Anna")
 
@@ -57,8 +85,8 @@ class Redactor:
             found = [
                 finding
                 for recognizer in stage
-                for finding in _analyze(recognizer, masked)
-                if not rules.excused(finding, text)
+                for finding in recognizer.analyze(masked)
+                if not _excused(finding, text)
             ]
             candidates += found
             masked = _mask(masked, found)
@@ -74,22 +102,7 @@ class Redactor:
         if not findings:
             return Redaction(text, {})
         placeholders, mapping = _number(text, findings)
-        operators = {
-            kind: OperatorConfig(
-                "custom", {"lambda": functools.partial(_lookup, placeholders, kind)}
-            )
-            for kind in {finding.entity_type for finding in findings}
-        }
-        spans = [Span(f.entity_type, f.start, f.end, f.score) for f in findings]
-        result = self._anonymizer.anonymize(
-            text, spans, operators, merge_entities_with_spaces=False
-        )
-        return Redaction(result.text, mapping)
-
-
-def _analyze(recognizer: EntityRecognizer, text: str) -> list[Finding]:
-    # No NLP artifacts: every recognizer here reads the raw text alone.
-    return recognizer.analyze(text, recognizer.supported_entities, None)  # type: ignore[arg-type]
+        return Redaction(_replace(text, findings, placeholders), mapping)
 
 
 def _mask(text: str, findings: list[Finding]) -> str:
@@ -100,7 +113,7 @@ def _mask(text: str, findings: list[Finding]) -> str:
 
 
 def _precedence(finding: Finding) -> tuple[int, int]:
-    return rules.RANK[finding.entity_type], finding.start - finding.end
+    return RANK[finding.entity_type], finding.start - finding.end
 
 
 def _identity(kind: str, value: str) -> str:
@@ -130,8 +143,21 @@ def _number(
     return placeholders, mapping
 
 
-def _lookup(placeholders: Mapping[tuple[str, str], str], kind: str, value: str) -> str:
-    return placeholders[kind, _identity(kind, value)]
+def _replace(
+    text: str, findings: list[Finding], placeholders: Mapping[tuple[str, str], str]
+) -> str:
+    """The text with each finding (non-overlapping, in text order) replaced by its placeholder."""
+    parts: list[str] = []
+    done = 0
+    for finding in findings:
+        value = text[finding.start : finding.end]
+        parts += [
+            text[done : finding.start],
+            placeholders[finding.entity_type, _identity(finding.entity_type, value)],
+        ]
+        done = finding.end
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 @functools.cache
@@ -166,8 +192,8 @@ class RedactingFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        # A record logged while scrubbing (Presidio logs raw matches on errors) is dropped,
-        # which also stops the filter from recursing into itself.
+        # A record logged while scrubbing (by a library the recognizers call, which may quote
+        # the raw text) is dropped, which also stops the filter from recursing into itself.
         if getattr(_scrubbing, "active", False):
             return False
         _scrubbing.active = True

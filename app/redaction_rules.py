@@ -1,27 +1,21 @@
 """What counts as personal data: the offline recognizers behind `app.redaction`.
 
-Presidio's own recognizers where they fit (email, IP, IBAN, UK NINO), Presidio pattern
-recognizers whose matches must pass a python-stdnum check (cards, national ids), phonenumbers
-for phones, and context patterns for names and documents named as such. None needs an NLP
-model, so nothing is downloaded and no spaCy pipeline runs.
+Small patterns find candidates and well-kept libraries validate them: python-stdnum (IBAN, Luhn,
+national ids), `ipaddress`, tldextract's bundled public-suffix list (e-mail domains);
+phonenumbers finds phones. Context patterns find names and documents named as such. No NLP
+model, no spaCy or torch, nothing downloaded. Which finding wins, and which context excuses
+one (an order number, a version), is decided in `app.redaction`.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 import phonenumbers
 import regex
 import tldextract
-from presidio_analyzer import EntityRecognizer, LocalRecognizer, Pattern, PatternRecognizer
-from presidio_analyzer import RecognizerResult as Finding
-from presidio_analyzer.nlp_engine import NlpArtifacts
-from presidio_analyzer.predefined_recognizers import (
-    EmailRecognizer,
-    IbanRecognizer,
-    IpRecognizer,
-    UkNinoRecognizer,
-)
 from stdnum import iban, luhn
 from stdnum.be import nn
 from stdnum.de import idnr
@@ -29,11 +23,6 @@ from stdnum.es import dni, nie
 from stdnum.fr import nir
 from stdnum.nl import bsn
 from stdnum.us import ssn
-
-# On overlap the earlier kind wins: a value named as a passport beats the BSN checksum it may
-# pass by chance, an IBAN beats the phone-like digits inside it.
-KINDS = ("PASSPORT", "IBAN", "CARD", "EMAIL", "IP", "NATIONAL_ID", "PHONE", "NAME")
-RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 
 # Local formats are read as the first region in which they are a valid number.
 PHONE_REGIONS = ("NL", "BE", "DE", "AT", "CH", "FR", "ES", "GB", "IE", "US")
@@ -43,68 +32,48 @@ MAX_SCANNED_RUNS = 16
 CASED = regex.DOTALL | regex.MULTILINE
 ANY_CASE = CASED | regex.IGNORECASE
 
-# Digits right after these words are an order, invoice or product reference, not a person.
-_REFERENCE = regex.compile(
-    r"(?i:\b(?:order|bestel\w*|bestellung|commande|pedido|invoice|factuur|rechnung|factur[ae]"
-    r"|ticket|tracking|track|zending|sendung\w*|colis|env[ií]o|ref\w*|r[ée]f[ée]rence|klant\w*"
-    r"|kunden\w*|client\w*|artikel\w*|article|art[ií]culo|sku|product\w*|produkt\w*|model\w*|serial"
-    r"|serie\w*)\.?(?:[ \t]*(?:number|nummer|num[ée]ro|n[uú]mero|nr|no|n[°º]|#|id|code|is|ist"
-    r"|est|es|was|:)\.?)*[ \t:#-]*)$"
-)
-_VERSION = regex.compile(r"(?i:\b(?:version|versie|v)[ \t.:]*)$")
-# Digits after an IBAN's first letters are the tail of a mistyped IBAN, not a phone or a card.
-_IBAN_HEAD = r"\b[A-Za-z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){0,7}[ -]?$"
-NOT_AFTER = {
-    "PHONE": regex.compile(rf"{_REFERENCE.pattern}|{_IBAN_HEAD}"),
-    "CARD": regex.compile(_IBAN_HEAD),
-    "NATIONAL_ID": _REFERENCE,
-    "PASSPORT": _REFERENCE,
-    "IP": _VERSION,
-}
+
+class Finding(NamedTuple):
+    """One value found: its kind and where it sits in the text (`text[start:end]`)."""
+
+    entity_type: str
+    start: int
+    end: int
 
 
-def excused(finding: Finding, text: str) -> bool:
-    """Whether the words just before a finding show it is a reference or a version, not PII."""
-    context = NOT_AFTER.get(finding.entity_type)
-    return bool(context and context.search(text, max(0, finding.start - 48), finding.start))
-
-
-class CheckedPattern(PatternRecognizer):
-    """A Presidio pattern recognizer whose matches must also pass a checksum or word check."""
+class CheckedPattern:
+    """A pattern whose matches must also pass a check (a checksum, a parse, a word list)."""
 
     def __init__(
         self, kind: str, pattern: str, check: Callable[[str], object], flags: int = ANY_CASE
     ) -> None:
-        super().__init__(
-            supported_entity=kind,
-            name=f"{kind}:{check.__module__}.{check.__qualname__}",
-            patterns=[Pattern(kind, pattern, 0.5)],
-            global_regex_flags=flags,
-        )
+        self.kind = kind
+        self._pattern = regex.compile(pattern, flags)
         self._check = check
 
-    def validate_result(self, pattern_text: str) -> bool:
-        return bool(self._check(pattern_text))
+    def analyze(self, text: str) -> list[Finding]:
+        return [
+            Finding(self.kind, match.start(), match.end())
+            for match in self._pattern.finditer(text)
+            if match.end() > match.start() and self._check(text[match.start() : match.end()])
+        ]
 
 
-class OfflineEmailRecognizer(EmailRecognizer):
-    """Presidio's email pattern, its domain checked against the bundled public-suffix list."""
+class IbanPattern(CheckedPattern):
+    """IBANs checked by python-stdnum; the last two groups are tried with and without, since
+    in "DE89370400440532013000 2 days" the "2" is not part of the IBAN."""
 
-    # The default extractor fetches the suffix list from the internet on first use.
-    _suffixes = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=())
-
-    def validate_result(self, pattern_text: str) -> bool:
-        return self._suffixes(pattern_text).fqdn != ""
-
-
-class StdnumIbanRecognizer(IbanRecognizer):
-    """Presidio's IBAN matcher (with its trailing-word fallback), validated by python-stdnum."""
-
-    def validate_result(self, pattern_text: str) -> bool:
-        return bool(iban.is_valid(pattern_text))
+    def analyze(self, text: str) -> list[Finding]:
+        found: list[Finding] = []
+        for match in self._pattern.finditer(text):
+            start, ends = match.start(), (match.end(3), match.end(2), match.end(1))
+            end = next((end for end in ends if self._check(text[start:end])), None)
+            if end is not None:
+                found.append(Finding(self.kind, start, end))
+        return found
 
 
-class PhoneRecognizer(LocalRecognizer):
+class PhoneRecognizer:
     """Phone numbers valid in one of PHONE_REGIONS, found by phonenumbers' matcher."""
 
     # Only digit runs can hold a phone number; matching those alone keeps the per-region
@@ -118,14 +87,8 @@ class PhoneRecognizer(LocalRecognizer):
         self.regions = tuple(regions)
         trunk = phonenumbers.ndd_prefix_for_region
         self._trunk_zero = {r for r in self.regions if trunk(r, True) == "0"}
-        super().__init__(supported_entities=["PHONE"], name="Phone:phonenumbers")
 
-    def load(self) -> None:
-        """Nothing to load: phonenumbers' metadata ships with the package."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[Finding]:
+    def analyze(self, text: str) -> list[Finding]:
         clusters = [c for c in self._CLUSTER.finditer(text) if self._may_hold_phone(c.group())]
         spans = [
             (cluster.start() + start, cluster.start() + end)
@@ -135,7 +98,7 @@ class PhoneRecognizer(LocalRecognizer):
         # Past the cap, a digit run is taken for a phone number unread: over-redacting a
         # message made of digits costs less than a second of CPU per message (or a leak).
         spans += [cluster.span() for cluster in clusters[MAX_SCANNED_RUNS:]]
-        return [Finding("PHONE", start, end, 1.0) for start, end in spans]
+        return [Finding("PHONE", start, end) for start, end in spans]
 
     def _may_hold_phone(self, chunk: str) -> bool:
         return sum(c.isdigit() for c in chunk) >= 7 and not self._DATE.match(chunk)
@@ -172,6 +135,57 @@ class PhoneRecognizer(LocalRecognizer):
         return found
 
 
+Recognizer = CheckedPattern | PhoneRecognizer
+
+# E-mail: no library validates the shape, so a small pattern does, and the domain must end in
+# a public suffix. Local part: word characters and RFC 5322's specials, dots only inside; at
+# most 64 characters (RFC 5321), which also keeps a long dotted text linear to scan.
+_LOCAL_CHAR = r"[\w!#$%&'*+/=?^`{|}~-]"
+_EMAIL = (
+    rf"\b{_LOCAL_CHAR}(?:[\w.!#$%&'*+/=?^`{{|}}~-]{{0,62}}{_LOCAL_CHAR})?"
+    r"@\w+(?:-+\w+)*(?:\.\w+(?:-+\w+)*)+\b"  # labels joined by hyphens, at least one dot
+)
+# The bundled public-suffix snapshot: the default extractor fetches the list online.
+_SUFFIXES = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=())
+
+# IP addresses: candidates in the usual notations, then `ipaddress` must parse them. Each
+# notation is a separate pattern: where they overlap, the longest match wins (app.redaction).
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)"  # ASCII digits only
+_IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+_H16 = r"[0-9A-Fa-f]{1,4}"
+_PREFIX6 = r"(?:/(?:12[0-8]|1[01]\d|[1-9]?\d))?"
+# RFC 4291 text forms: eight groups, or "::" standing for one or more groups of zeros.
+_IPV6 = "|".join(
+    [rf"(?:{_H16}:){{7}}{_H16}", rf"(?:{_H16}:){{1,7}}:", rf":(?::{_H16}){{1,7}}"]
+    + [rf"(?:{_H16}:){{1,{n}}}(?::{_H16}){{1,{7 - n}}}" for n in range(6, 0, -1)]
+)
+_IPS = (
+    rf"(?<![\w:])::(?:ffff(?::0{{1,4}})?:)?{_IPV4}{_PREFIX6}\b",  # IPv4-mapped: ::ffff:1.2.3.4
+    rf"(?<![\w:])(?:(?:{_H16}:){{1,5}}:(?:{_H16}:){{0,4}}|(?:{_H16}:){{6}}){_IPV4}{_PREFIX6}\b",
+    rf"\b{_IPV4}(?:/(?:[0-2]?\d|3[0-2]))?\b",
+    rf"(?<![\w:])(?:{_IPV6})(?:%[0-9a-zA-Z]+)?{_PREFIX6}(?![\w:]|\.\d)",  # zone id, prefix
+)
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_interface(value)
+    except ValueError:
+        return False
+    return True
+
+
+# IBAN: country, check digits, then groups of four (spaces or hyphens optional); the last two
+# groups are captured apart because they may be the words after it (see IbanPattern).
+_IBAN = (
+    r"(?<![A-Z0-9])([A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,6})"
+    r"((?:[ -]?[A-Z0-9]{4})?)((?:[ -]?[A-Z0-9]{1,3})?)(?![A-Z0-9])"
+)
+# UK National Insurance number (python-stdnum has none): two prefix letters from the allowed
+# sets, never BG, GB, NK, KN, NT, TN or ZZ, six digits in pairs, suffix A-D. No checksum.
+_NINO = r"\b(?!BG|GB|NK|KN|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z](?: ?[0-9]{2}){3} ?[A-D]\b"
+
+
 def _is_card(value: str) -> bool:
     # 14 digits at least: 13-digit EAN barcodes on products would often pass Luhn.
     digits = regex.sub(r"\D", "", value)
@@ -183,6 +197,7 @@ _CARD = (
     r"|\b[2-6]\d{13,18}\b"
 )
 _NATIONAL_IDS = (
+    (_NINO, bool),  # no checksum to check
     (r"\b(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .]\d{3}[ .]\d{3})\b", bsn.is_valid),
     (r"\b\d{2}\.?\d{2}\.?\d{2}[-.]?\d{3}\.?\d{2}\b", nn.is_valid),
     (r"\b[1-9]\d{10}\b|\b[1-9]\d(?: \d{3}){3}\b", idnr.is_valid),
@@ -201,7 +216,7 @@ def _phrases(words: str) -> str:
 
 # A document number right after the document's name, in the five languages.
 # Up to four words may sit between ("numéro de passeport de mon fils : ..."); any digits there
-# belong to the value, and a reference word before it excuses the match (see NOT_AFTER).
+# belong to the value, and a reference word before it excuses it (app.redaction.NOT_AFTER).
 _FILLER = r"(?:[ \t:#.,-]*(?:\p{L}{1,10}|n[°º])(?!\w)\.?){0,4}[ \t:#.,-]*\K"
 _PASSPORT = r"\b(?i:passport|passeport|pasaporte|paspoort|reisepass|pass(?=nummer|-nr))\w*"
 _ID_CARD_WORDS = """id card|id-card|idcard|identity card|id-kaart|identiteitskaart|personalausweis
@@ -266,18 +281,16 @@ def _id_number(prefix: str, kind: str, longest: int) -> CheckedPattern:
     return CheckedPattern(kind, prefix + _FILLER + value, bool, flags=CASED)
 
 
-def build_stages() -> list[list[EntityRecognizer]]:
+def build_stages() -> list[list[Recognizer]]:
     """The recognizers, built once, in two stages; none needs an NLP model.
 
     The second stage reads the text with the first stage's findings masked: phone numbers are
     then never looked for inside an IBAN or a card number, which is both wrong and slow.
     """
-    ip_patterns = [p for p in IpRecognizer.PATTERNS if p.name != "IPv6_unspecified"]
-    exact: list[EntityRecognizer] = [
-        OfflineEmailRecognizer(supported_entity="EMAIL"),
-        IpRecognizer(patterns=ip_patterns, supported_entity="IP"),
-        StdnumIbanRecognizer(supported_entity="IBAN", regex_flags=ANY_CASE),
-        UkNinoRecognizer(supported_entity="NATIONAL_ID"),
+    exact: list[Recognizer] = [
+        CheckedPattern("EMAIL", _EMAIL, lambda value: _SUFFIXES(value).fqdn),
+        *(CheckedPattern("IP", pattern, _is_ip) for pattern in _IPS),
+        IbanPattern("IBAN", _IBAN, iban.is_valid),
         CheckedPattern("CARD", _CARD, _is_card),
         _id_number(_PASSPORT, "PASSPORT", 9),
         _id_number(_ID_CARD, "NATIONAL_ID", 12),

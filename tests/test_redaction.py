@@ -26,6 +26,8 @@ REDACTED = [
     ("Call 020 7946 0123 after six", "Call <PHONE_1> after six"),
     ("IBAN NL91 ABNA 0417 1643 00, thanks", "IBAN <IBAN_1>, thanks"),
     ("Auf DE89370400440532013000 bitte", "Auf <IBAN_1> bitte"),
+    ("Pay into DE89370400440532013000 2 days from now", "Pay into <IBAN_1> 2 days from now"),
+    ("iban nl91abna0417164300 graag", "iban <IBAN_1> graag"),
     ("Kaart 4111 1111 1111 1111 is geweigerd", "Kaart <CARD_1> is geweigerd"),
     ("Amex 3725 790219 65135", "Amex <CARD_1>"),
     ("Mijn BSN is 111222333", "Mijn BSN is <NATIONAL_ID_1>"),
@@ -42,6 +44,8 @@ REDACTED = [
     ("numéro de passeport 18AV40973", "numéro de passeport <PASSPORT_1>"),
     ("número de pasaporte: PAB481920", "número de pasaporte: <PASSPORT_1>"),
     ("IP 203.0.113.42 and 2001:db8::1", "IP <IP_1> and <IP_2>"),
+    ("from ::ffff:192.0.2.7 and fe80::1%eth0", "from <IP_1> and <IP_2>"),
+    ("Mail anna+orders@shop.example.co.uk", "Mail <EMAIL_1>"),
     ("my name is Anna Jansen", "my name is <NAME_1>"),
     ("Hi, I'm Liam O'Connor.", "Hi, I'm <NAME_1>."),
     ("ik heet Sanne de Jong", "ik heet <NAME_1>"),
@@ -175,8 +179,19 @@ def test_builds_and_runs_without_network(monkeypatch: pytest.MonkeyPatch) -> Non
     assert redactor.redact("anna@example.co.uk, 06 12345678").kinds == {"EMAIL": 1, "PHONE": 1}
 
 
+def _fresh_python(script: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-W", "error", "-c", script],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def test_imports_without_network() -> None:
-    # In a fresh interpreter, so that importing Presidio (and what it imports) is covered too.
+    # In a fresh interpreter, so that importing tldextract (and what it imports) is covered too.
     script = (
         "import socket\n"
         "def refuse(*a, **k): raise SystemExit('network used')\n"
@@ -185,16 +200,23 @@ def test_imports_without_network() -> None:
         "from app import redaction\n"
         "print(redaction.scrub('anna@example.com'))\n"
     )
-    root = Path(__file__).resolve().parents[1]
-    run = subprocess.run(
-        [sys.executable, "-W", "error", "-c", script],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    run = _fresh_python(script)
     assert (run.returncode, run.stdout.strip()) == (0, "<EMAIL_1>"), run.stderr
+
+
+def test_import_and_first_use_load_no_nlp_stack() -> None:
+    # Each process holds thousands of idle websockets in 512 MiB: importing spaCy, torch or
+    # transformers (hundreds of MiB) for redaction alone would break that budget.
+    script = (
+        "import sys\n"
+        "from app import redaction\n"
+        "redaction.scrub('anna@example.com, NL91 ABNA 0417 1643 00, my name is Anna')\n"
+        "heavy = ('torch', 'spacy', 'thinc', 'transformers', 'presidio_analyzer',\n"
+        "         'presidio_anonymizer')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    run = _fresh_python(script)
+    assert (run.returncode, run.stdout.strip()) == (0, "[]"), run.stderr
 
 
 def _captured(logger_name: str) -> tuple[logging.Logger, io.StringIO, logging.Handler]:
@@ -226,8 +248,9 @@ def test_filter_scrubs_messages_arguments_and_tracebacks() -> None:
 
 
 def test_filter_drops_records_logged_while_scrubbing() -> None:
-    # Presidio logs (at debug level, once raw matches) while the filter redacts; with the
-    # filter on a root handler those records come back to it and must not recurse or leak.
+    # A library the recognizers call may log (even the raw text) while the filter redacts;
+    # with the filter on a root handler those records come back to it and must not recurse
+    # or leak.
     root = logging.getLogger()
     level = root.level
     _, stream, handler = _captured("")
