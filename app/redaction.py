@@ -205,11 +205,16 @@ class RedactingFilter(logging.Filter):
 
 
 def _scrub_record(record: logging.LogRecord) -> None:
-    try:
-        message = record.getMessage()
-    except (TypeError, ValueError, KeyError, IndexError):
-        message = f"{record.msg} {record.args}"
-    record.msg, record.args = scrub(message), None
+    if isinstance(record.msg, str) and isinstance(record.args, tuple):
+        # Keep the shape: some formatters (uvicorn's access log) unpack the arguments.
+        record.msg = scrub(record.msg)
+        record.args = tuple(scrub(a) if isinstance(a, str) else a for a in record.args)
+    else:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError, KeyError, IndexError):
+            message = f"{record.msg} {record.args}"
+        record.msg, record.args = scrub(message), None
     if record.exc_info and not record.exc_text:
         record.exc_text = logging.Formatter().formatException(record.exc_info)
     # Formatters print exc_text as is; without exc_info none can re-render the raw traceback.

@@ -282,3 +282,22 @@ def test_evaluation_meets_the_quality_bar() -> None:
     assert min(result["recall_by_kind"].values()) >= 0.95, report
     assert result["false_positive_rate"] <= 0.02, report
     assert "recall" in report
+
+
+def test_filter_keeps_argument_tuples_for_formatters_that_unpack_them() -> None:
+    """uvicorn's access log unpacks (client, method, path, version, status)."""
+    from uvicorn.logging import AccessFormatter
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("203.0.113.9:5123", "GET", "/healthz?mail=jan@example.org", "1.1", 200),
+        None,
+    )
+    assert redaction.RedactingFilter().filter(record)
+    line = AccessFormatter(fmt="%(message)s", use_colors=False).format(record)
+    assert "203.0.113.9" not in line and "jan@example.org" not in line
+    assert '"GET /healthz?mail=<EMAIL_1> HTTP/1.1" 200' in line
