@@ -7,20 +7,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from app import confidence_lexicon as lex
 from app.checks import fold
 
 
+@lru_cache(maxsize=64)
+def _known(source: str) -> frozenset[tuple[str, Decimal | str]]:
+    """What the passages state. Cached: the same passages are checked per streamed sentence."""
+    return frozenset(key for claim in claims(source) for key in _keys(claim, lenient=True))
+
+
 def missing(text: str, source: str) -> list[str]:
     """How the claims of `text` that `source` does not state are written in `text`."""
-    known = {key for claim in claims(source) for key in _keys(claim, lenient=True)}
+    known = _known(source)
     return [c.surface for c in claims(text) if known.isdisjoint(_keys(c, lenient=False))]
 
 
 def supported(text: str, source: str) -> tuple[int, int]:
     """How many of the claims of `text` `source` states, and how many there are."""
-    known = {key for claim in claims(source) for key in _keys(claim, lenient=True)}
+    known = _known(source)
     found = claims(text)
     return sum(not known.isdisjoint(_keys(c, lenient=False)) for c in found), len(found)
 

@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from app import claims
@@ -115,9 +116,22 @@ def assess(
 _NEGATIVE = NEGATORS | lex.NEGATIVE_WORDS
 
 
+@lru_cache(maxsize=64)
+def _given(source: str) -> list[tuple[set[str], bool]]:
+    """The passages' clauses as (stems, negative?); cached across a turn's sentence checks."""
+    return [(_stems(c), _negative(c)) for c in _clauses(source) if not _mixed(c)]
+
+
+@lru_cache(maxsize=64)
+def _vocabulary(source: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The passages' words and stems."""
+    folded = words(source)
+    return frozenset(folded.split()), frozenset(_stems(folded))
+
+
 def _contradictions(answer: str, source: str) -> list[str]:
     """Answer clauses whose closest passage clauses all say the opposite."""
-    given = [(_stems(c), _negative(c)) for c in _clauses(source) if not _mixed(c)]
+    given = _given(source)
     found = []
     for clause in _clauses(answer):
         stems = _stems(clause)
@@ -134,7 +148,7 @@ def _contradictions(answer: str, source: str) -> list[str]:
 def _overreach(answer: str, source: str) -> list[str]:
     """Names and absolutes ("always", "any") in answer sentences about the passages that the
     passages do not use: "our Amsterdam store", "shipping is always free"."""
-    known, stems = set(words(source).split()), _stems(words(source))
+    known, stems = _vocabulary(source)
     found = []
     for sentence in _SENTENCE.split(answer):
         if len(_stems(words(sentence)) & stems) < 2:
@@ -184,7 +198,7 @@ def _support(answer: str, passages: Sequence[PassageLike]) -> float:
     names twice (they carry the facts). Half the overall share, half the weakest sentence's,
     so one invented sentence among faithful ones still shows."""
     source = " \n".join(p.text for p in passages)
-    stems = _stems(words(source))
+    stems = _vocabulary(source)[1]
     shares = [_sentence_support(s, stems, source) for s in _SENTENCE.split(answer)]
     found, total = sum(f for f, _ in shares), sum(t for _, t in shares)
     if not total:
@@ -193,7 +207,7 @@ def _support(answer: str, passages: Sequence[PassageLike]) -> float:
     return (found / total + weakest) / 2
 
 
-def _sentence_support(sentence: str, stems: set[str], source: str) -> tuple[float, float]:
+def _sentence_support(sentence: str, stems: frozenset[str], source: str) -> tuple[float, float]:
     names = {_stem(fold(n)) for n in _names(sentence)}
     said = _stems(words(sentence))
     found = sum(2 if s in names else 1 for s in said & stems)
