@@ -5,7 +5,11 @@ shipped sentiment head), then has N customers each ask a series of knowledge-bas
 Overhead = client-measured turn time minus the model's own time reported by the server
 (`X-Tandem-LLM-Ms`). Loopback only; bounded in count and time.
 
-    python benchmarks/turn.py [--turns 40]
+    python benchmarks/turn.py [--turns 40] [--think 1.0] [--database-url postgresql+asyncpg://...]
+
+Closed loop (`--think 0`, the default) sends each customer's next message as soon as the reply
+arrives: a throughput test. With `--think S` each customer pauses a random 0.5-1.5 x S seconds
+between messages, as people do; the figures then show latency at that many live conversations.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -64,11 +69,16 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def _customer(http: httpx.AsyncClient, turns: int, overheads: list[float], i: int) -> None:
+async def _customer(
+    http: httpx.AsyncClient, turns: int, overheads: list[float], i: int, think: float = 0.0
+) -> None:
     r = await http.post("/api/v1/conversations", json={})
     conv = r.json()
     auth = {"Authorization": f"Bearer {conv['token']}"}
+    pace = random.Random(i)
     for n in range(turns):
+        if think:
+            await asyncio.sleep(think * pace.uniform(0.5, 1.5))
         question = QUESTIONS[(i + n) % len(QUESTIONS)]
         started = time.perf_counter()
         r = await http.post(
@@ -82,24 +92,29 @@ async def _customer(http: httpx.AsyncClient, turns: int, overheads: list[float],
             auth = {"Authorization": f"Bearer {conv['token']}"}
 
 
-async def _measure(base: str, concurrency: int, turns: int) -> list[float]:
+async def _measure(base: str, concurrency: int, turns: int, think: float) -> list[float]:
     overheads: list[float] = []
     limits = httpx.Limits(max_connections=concurrency + 2)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
         await _customer(http, 3, [], 0)  # warm-up
-        await asyncio.gather(*(_customer(http, turns, overheads, i) for i in range(concurrency)))
+        await asyncio.gather(
+            *(_customer(http, turns, overheads, i, think) for i in range(concurrency))
+        )
     return overheads
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=40, help="turns per conversation")
+    parser.add_argument("--think", type=float, default=0.0, help="mean pause between messages")
+    parser.add_argument("--database-url", default="", help="default: a fresh SQLite file")
     args = parser.parse_args()
     stub_port, app_port = free_port(), free_port()
     tmp = tempfile.mkdtemp(prefix="tandem-bench-")
+    db = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
     env = {
         **os.environ,
-        "TANDEM_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.db",
+        "TANDEM_DATABASE_URL": db,
         "OPENAI_BASE_URL": f"http://127.0.0.1:{stub_port}/v1",
         "OPENAI_API_KEY": "bench",
     }
@@ -114,10 +129,11 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{app_port}"
         _wait(base + "/healthz", app)
+        print(f"database: {db.split(':')[0]}, think time: {args.think} s, load: {os.getloadavg()}")
         print(f"{'concurrency':>11} {'turns':>6} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
         p99s: dict[int, float] = {}
         for c in (1, 4, 16):
-            values = asyncio.run(_measure(base, c, args.turns))
+            values = asyncio.run(_measure(base, c, args.turns, args.think))
             p50, p99 = _percentile(values, 0.5), _percentile(values, 0.99)
             p99s[c] = p99
             print(
