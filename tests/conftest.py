@@ -88,7 +88,7 @@ def llm(stub: tuple[StubState, str]) -> Iterator[StubState]:
     state.reset()
 
 
-def test_settings(db_url: str, **overrides: Any) -> Settings:
+def settings_for(db_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": db_url,
         "secret_key": "test-secret-" + "x" * 32,
@@ -104,7 +104,7 @@ def test_settings(db_url: str, **overrides: Any) -> Settings:
 @pytest.fixture(scope="session")
 def server(db_url: str, stub: tuple[StubState, str]) -> Iterator[ThreadedServer]:
     """Tandem on a real port with the loopback LLM configured."""
-    settings = test_settings(db_url, openai_base_url=stub[1], openai_api_key="test-key")
+    settings = settings_for(db_url, openai_base_url=stub[1], openai_api_key="test-key")
     srv = ThreadedServer(create_app(settings)).start()
     yield srv
     srv.stop()
@@ -113,7 +113,7 @@ def server(db_url: str, stub: tuple[StubState, str]) -> Iterator[ThreadedServer]
 @pytest.fixture(scope="session")
 def quote_server(db_url: str) -> Iterator[ThreadedServer]:
     """Tandem with no LLM configured: answers quote the help centre."""
-    srv = ThreadedServer(create_app(test_settings(db_url))).start()
+    srv = ThreadedServer(create_app(settings_for(db_url))).start()
     yield srv
     srv.stop()
 

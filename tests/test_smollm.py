@@ -23,7 +23,7 @@ from app.confidence import unsupported_claims
 from app.db import migrate
 from app.main import create_app
 from app.retrieval import Passage
-from tests.conftest import Chat, _seed, test_settings
+from tests.conftest import Chat, _seed, settings_for
 from tests.llm_stub import ThreadedServer, free_port
 
 pytestmark = pytest.mark.smollm
@@ -91,7 +91,7 @@ def real_server(
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('smollm') / 'tandem.db'}"
     migrate(url)
     asyncio.run(_seed(url))
-    settings = test_settings(
+    settings = settings_for(
         url,
         openai_base_url=model_url,
         openai_api_key="local",
