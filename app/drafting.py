@@ -14,6 +14,13 @@ from app.llm import LLM, Draft
 from app.retrieval import Passage
 
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+# Markup remnants small models emit ("</pre>", "<br>"); the widget shows text, never HTML.
+MARKUP = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s[^<>]{0,80})?/?>")
+
+
+def tidy(text: str) -> str:
+    """The model's text without stray markup tags and with collapsed blank space."""
+    return re.sub(r"[ \t]{2,}", " ", MARKUP.sub("", text)).strip()
 Release = Callable[[str], Awaitable[None]]
 
 
@@ -52,7 +59,7 @@ class Gate:
             self.closed = True
             return
         self.released = candidate
-        await self.release(redaction.restore(sentence, self.mapping) + " ")
+        await self.release(tidy(redaction.restore(sentence, self.mapping)) + " ")
 
 
 async def with_llm(

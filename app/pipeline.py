@@ -225,7 +225,7 @@ async def _draft(
     if not verdict.ok or conf.score < ctx.config.policy.min_confidence:
         await svc.broker.publish(DraftDiscarded(ctx.conv.id, message.seq))
         return None, conf, extra
-    return redaction.restore(draft.text, a.redacted.mapping), conf, extra
+    return drafting.tidy(redaction.restore(draft.text, a.redacted.mapping)), conf, extra
 
 
 async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) -> Turn:

@@ -175,3 +175,12 @@ async def test_every_turn_leaves_a_chained_decision(chat: Chat, llm: StubState) 
     assert decision["outcome"] == "answered"
     assert {"retrieval", "sentiment", "human_request", "confidence"} <= set(decision["signals"])
     assert decision["thresholds"]["min_confidence"] == pytest.approx(0.5)
+
+
+async def test_markup_remnants_are_tidied_away(chat: Chat, llm: StubState) -> None:
+    llm.mode = "script"
+    llm.script = "We accept iDEAL, PayPal and Klarna. </pre>"
+    await chat.start()
+    data = await chat.say("Which payment methods can I use?")
+    reply = data["messages"][-1]
+    assert reply["role"] == "assistant" and reply["text"] == "We accept iDEAL, PayPal and Klarna."
