@@ -1,4 +1,5 @@
-"""Everything the turn learns from the customer's message before any LLM call.
+"""Everything the turn learns from the customer's message before any LLM call (restricted
+topics, which depend on the operator's settings, are matched by the pipeline).
 
 Runs in one worker thread (it is CPU-bound) and embeds the redacted text once, sharing the
 vector between sentiment and retrieval (the human-request detector embeds only when its
@@ -7,7 +8,6 @@ lexicon is unsure, and only the raw text never leaves this process).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app import redaction
@@ -15,15 +15,14 @@ from app.embeddings import Embedder, Vectors
 from app.human_request import HumanRequest, HumanRequestDetector
 from app.retrieval import Passage, Retriever
 from app.sentiment import Sentiment, SentimentModel
-from app.topics import Topic, match_topic
 
 
 @dataclass(frozen=True)
 class Analysis:
+    text: str
     human: HumanRequest
     redacted: redaction.Redaction
     sentiment: Sentiment
-    topic: Topic | None
     passages: list[Passage]
 
 
@@ -34,19 +33,17 @@ def analyse(
     sentiment: SentimentModel,
     retriever: Retriever,
     embedder: Embedder | None,
-    topics: Sequence[Topic],
     k: int = 4,
 ) -> Analysis:
     """Detect, redact, classify and retrieve for one customer message."""
     request = human.detect(text)
     redacted = redaction.redact(text)
-    topic = match_topic(text, topics)
     vector = embedder.queries([redacted.text]) if embedder is not None else None
     mood = _classify(sentiment, redacted.text, vector)
     passages: list[Passage] = []
-    if not (request.requested or topic):
+    if not request.requested:
         passages = retriever.search_vec(redacted.text, None if vector is None else vector[0], k)
-    return Analysis(request, redacted, mood, topic, passages)
+    return Analysis(text, request, redacted, mood, passages)
 
 
 def _classify(model: SentimentModel, text: str, vector: Vectors | None) -> Sentiment:

@@ -4,6 +4,7 @@ escalation policy → persist reply, decision and handoff → publish."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from app.escalation import Signals, Verdict
 from app.llm import LLMUnavailable
 from app.models import Conversation, Decision, Message
 from app.services import Services
+from app.topics import match_topic
 from disclosure.texts import phrase
 from handoff import queue
 from handoff.events import DraftDiscarded, Event, MessageCreated, Token
@@ -50,24 +52,36 @@ class Outcome:
 
 async def run_turn(svc: Services, conversation_id: str, message: Message) -> Turn:
     """Answer, decline or hand over for one stored customer message."""
-    ctx = await _load(svc, conversation_id, message.seq)
-    if ctx.conv.status != "bot":
+    status = await _open(svc, conversation_id)
+    if status != "bot":
         await svc.broker.publish(MessageCreated(conversation_id, message.seq))
-        return Turn([message], ctx.conv.status)
-    analysis = await anyio.to_thread.run_sync(lambda: _analyse(svc, ctx, message.text))
+        return Turn([message], status)
+    # The analysis is CPU work in a thread: let it run while the context is read.
+    analysing = asyncio.ensure_future(anyio.to_thread.run_sync(_analyse, svc, message.text))
+    ctx = await _load(svc, conversation_id, message.seq)
+    analysis = await analysing
     outcome = await _decide(svc, ctx, message, analysis)
     return await _persist(svc, ctx, message, outcome)
+
+
+async def _open(svc: Services, conversation_id: str) -> str:
+    """The conversation's status, reopening a closed one (a customer writing again) with the AI."""
+    async with svc.sessions() as s:
+        conv = await s.get(Conversation, conversation_id)
+        assert conv is not None
+        if conv.status == "closed":
+            change = await queue.transition(s, conv, "bot")
+            await s.commit()
+            for event in change.events:
+                await svc.broker.publish(event)
+        await svc.retriever.refresh(s)
+        return conv.status
 
 
 async def _load(svc: Services, conversation_id: str, seq: int) -> Context:
     async with svc.sessions() as s:
         conv = await s.get(Conversation, conversation_id)
         assert conv is not None
-        if conv.status == "closed":  # a customer writing again reopens with the AI
-            change = await queue.transition(s, conv, "bot")
-            await s.commit()
-            for event in change.events:
-                await svc.broker.publish(event)
         config = await policy.load(s)
         rows = await s.execute(
             select(Message.role, Message.text)
@@ -84,18 +98,16 @@ async def _load(svc: Services, conversation_id: str, seq: int) -> Context:
             .limit(1)
         )
         previous = last.scalar_one_or_none() or {}
-        await svc.retriever.refresh(s)
     return Context(conv, config, history, previous)
 
 
-def _analyse(svc: Services, ctx: Context, text: str) -> Analysis:
+def _analyse(svc: Services, text: str) -> Analysis:
     return analyse(
         text,
         human=svc.human,
         sentiment=svc.sentiment,
         retriever=svc.retriever,
         embedder=svc.embedder,
-        topics=ctx.config.policy.restricted_topics,
     )
 
 
@@ -103,10 +115,11 @@ def _signals(ctx: Context, a: Analysis) -> Signals:
     p = ctx.config.policy
     negative = a.sentiment.negative >= p.offer_person_threshold
     streak = int(ctx.previous.get("negative_streak", 0)) + 1 if negative else 0
+    topic = match_topic(a.text, p.restricted_topics)
     return Signals(
         human_request=a.human.requested,
         ai_opt_out=ctx.conv.ai_opt_out,
-        restricted_topic=a.topic.name if a.topic else None,
+        restricted_topic=topic.name if topic else None,
         negative=a.sentiment.negative,
         negative_streak=streak,
         bot_turns=ctx.conv.bot_turns,
