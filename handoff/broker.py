@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from handoff.events import Event
 
+log = logging.getLogger("tandem.broker")
 Listener = Callable[[Event], Awaitable[None]]
 Reconnected = Callable[[], Awaitable[None]]
 
@@ -38,8 +40,13 @@ class InProcessBroker:
         return None  # nothing between publisher and listener can drop an event
 
     async def publish(self, event: Event) -> None:
+        """Listeners must not block (the hub only queues pointers and spawns its reads), so
+        each runs to completion here without a task per event; one failing spoils no other."""
         for listener in list(self._listeners):
-            await listener(event)
+            try:
+                await listener(event)
+            except Exception:
+                log.exception("event listener failed")
 
     async def start(self) -> None:
         return None

@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
+from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect
 
 from app import conversations
@@ -77,15 +77,14 @@ async def _read(ws: WebSocket) -> Frame | None:
     return data if ok else {"type": ""}
 
 
-async def _frames(ws: WebSocket) -> AsyncIterator[Frame]:
-    """Inbound typed frames until the client goes."""
+async def _next(ws: WebSocket) -> Frame | None:
+    """The next typed inbound frame; None once the client is gone. (A plain coroutine rather
+    than an async generator: an idle socket then holds one suspended frame less.)"""
     while (frame := await _read(ws)) is not None:
         if frame["type"]:
-            yield frame
-        else:
-            await ws.send_text(
-                json.dumps({"type": "error", "detail": "send JSON objects with a type"})
-            )
+            return frame
+        await ws.send_text(json.dumps({"type": "error", "detail": "send JSON objects with a type"}))
+    return None
 
 
 async def _close(ws: WebSocket, code: int, reason: str) -> None:
@@ -98,30 +97,42 @@ def _last_seq(frame: Frame) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-@router.websocket("/api/v1/conversations/{conversation_id}/ws")
-async def customer_socket(ws: WebSocket, conversation_id: str) -> None:
-    """A customer's conversation live: messages, tokens, status and queue position, typing."""
+async def customer_socket(ws: WebSocket) -> None:
+    """A customer's conversation live: messages, tokens, status and queue position, typing.
+
+    A plain Starlette route (no FastAPI dependency machinery: nothing to inject) whose idle
+    state is this one suspended coroutine and a small Connection: no session, no ORM object."""
+    conn = await _customer_open(ws, ws.path_params["conversation_id"])
+    if conn is None:
+        return
+    cid = next(iter(conn.sent))
+    try:
+        while (frame := await _next(ws)) is not None:
+            await _customer_frame(conn, cid, frame)
+    finally:
+        conn.hub.detach(conn)
+
+
+async def _customer_open(ws: WebSocket, conversation_id: str) -> Connection | None:
+    """Authenticate and subscribe; nothing of this (frames, session, rows) outlives the call."""
     auth = await _open(ws)
     if auth is None:
-        return
+        return None
     hub = _hub(ws)
     async with hub.svc.sessions() as s:
         try:
             conv = await conversations.authorize(s, conversation_id, auth["token"])
         except (NotFound, Unauthorized):
             await _close(ws, 1008, "this token does not open this conversation")
-            return
+            return None
+        cid, status = conv.id, conv.status
     conn = Connection(ws, hub, "customer")
-    conn.status = conv.status
-    position = (await hub.positions()).get(conv.id) if conv.status == "queued" else None
-    conn.push({"type": "ready", "conversation_id": conv.id, "status": conv.status})
-    conn.push(status_frame(conv.id, conv.status, position, None))
-    hub.attach(conn, conv.id, _last_seq(auth))
-    try:
-        async for frame in _frames(ws):
-            await _customer_frame(conn, conv.id, frame)
-    finally:
-        hub.detach(conn)
+    conn.status = status
+    position = (await hub.positions()).get(cid) if status == "queued" else None
+    conn.push({"type": "ready", "conversation_id": cid, "status": status})
+    conn.push(status_frame(cid, status, position, None))
+    hub.attach(conn, cid, _last_seq(auth))
+    return conn
 
 
 async def _customer_frame(conn: Connection, cid: str, frame: Frame) -> None:
@@ -166,10 +177,15 @@ async def _customer_message(conn: Connection, cid: str, frame: Frame) -> None:
 
 
 async def _turn(hub: Hub, cid: str, message: Message) -> None:
-    await run_turn(hub.svc, cid, message)
+    """Only a conversation with the AI (or a closed one, which this message reopens) has a turn
+    to run; held or waiting, the message is stored and published already, and that is all."""
+    async with hub.svc.sessions() as s:
+        query = select(Conversation.status).where(Conversation.id == cid)
+        status = (await s.execute(query)).scalar_one_or_none()
+    if status in ("bot", "closed"):
+        await run_turn(hub.svc, cid, message)
 
 
-@router.websocket("/api/v1/agent/ws")
 async def agent_socket(ws: WebSocket) -> None:
     """An agent's console: queue changes, previews, and the conversations they hold, live."""
     auth = await _open(ws)
@@ -186,7 +202,7 @@ async def agent_socket(ws: WebSocket) -> None:
     conn.push({"type": "ready", "role": user.role, "name": user.display_name})
     await mark_seen(hub.svc, {user.id})
     try:
-        async for frame in _frames(ws):
+        while (frame := await _next(ws)) is not None:
             await _agent_frame(conn, frame)
     finally:
         hub.detach(conn)
@@ -218,3 +234,7 @@ async def _holds(conn: Connection, cid: str) -> bool:
     async with conn.hub.svc.sessions() as s:
         conv = await s.get(Conversation, cid)
     return conv is not None and conv.agent_id == conn.user_id
+
+
+router.add_websocket_route("/api/v1/conversations/{conversation_id}/ws", customer_socket)
+router.add_websocket_route("/api/v1/agent/ws", agent_socket)
