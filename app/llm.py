@@ -120,6 +120,29 @@ class LLM:
         self.breaker.success()
         return draft
 
+    async def complete(self, messages: list[dict[str, str]], budget: float) -> Draft:
+        """One answer in a single response: for work nobody watches being written (summaries)."""
+        if not self.breaker.allow():
+            raise LLMUnavailable("circuit breaker open after repeated failures")
+        start = time.monotonic()
+        try:
+            async with asyncio.timeout(budget):
+                response = await self.client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    max_tokens=self.max_tokens,
+                    temperature=0.2,
+                    store=False,
+                )
+            text = (response.choices[0].message.content or "").strip() if response.choices else ""
+            if not text:
+                raise ValueError("empty answer")
+        except (TimeoutError, openai.APIError, httpx2.HTTPError, OSError, ValueError) as exc:
+            self.breaker.failure()
+            raise LLMUnavailable(f"the language model failed ({type(exc).__name__})") from exc
+        self.breaker.success()
+        return Draft(text, None, self.model, time.monotonic() - start)
+
     async def _with_retry(
         self, messages: list[dict[str, str]], on_delta: OnDelta | None, deadline: float
     ) -> Draft:

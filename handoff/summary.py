@@ -6,7 +6,6 @@ extractive: the first question, the reason for the handoff, the last customer me
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,8 +67,8 @@ async def summarise(llm: LLM | None, lines: Sequence[Line], reason: str | None) 
         {"role": "user", "content": f"Reason for handoff: {reason or 'unknown'}\n\n{transcript}"},
     ]
     try:
-        draft = await asyncio.wait_for(llm.draft(messages), DEADLINE_SECONDS)
-    except (LLMUnavailable, TimeoutError):
+        draft = await llm.complete(messages, DEADLINE_SECONDS)
+    except LLMUnavailable:
         return fallback
     text = draft.text.strip()
     return Summary(_clip(text, MAX_CHARS), "llm") if text else fallback

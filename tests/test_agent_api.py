@@ -102,6 +102,7 @@ async def test_summary_is_redacted_and_falls_back_when_the_llm_hangs(
     llm.requests.clear()
     detail = (await client.get(url(chat.id), headers=agent)).json()
     assert detail["summary"]["source"] == "llm" and llm.requests
+    assert not llm.requests[-1].get("stream")  # a summary is one plain (non-streamed) completion
     assert "kim.jansen@example.org" not in str(llm.requests)
     assert any("kim.jansen@example.org" in m["text"] for m in detail["messages"])  # real values
     llm.mode = "hang"
