@@ -79,6 +79,18 @@ async def record(
     return decision
 
 
+def describe(d: Decision) -> dict[str, Any]:
+    """A decision as shown to agents and in a customer's export (no hashes)."""
+    return {
+        "message_seq": d.message_seq,
+        "outcome": d.outcome,
+        "reason": d.reason,
+        "confidence": d.confidence,
+        "signals": d.signals,
+        "created_at": d.created_at.isoformat(),
+    }
+
+
 async def verify_chain(session: AsyncSession) -> int | None:
     """The id of the first record whose hash does not match, or None when the chain holds."""
     prev = GENESIS

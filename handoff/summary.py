@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.decisions import describe
 from app.llm import LLM, LLMUnavailable
 from app.models import Decision, Message
 from app.redaction import scrub
@@ -90,17 +91,7 @@ async def decisions(session: AsyncSession, conversation_id: str) -> list[dict[st
     rows = await session.execute(
         select(Decision).where(Decision.conversation_id == conversation_id).order_by(Decision.id)
     )
-    return [
-        {
-            "message_seq": d.message_seq,
-            "outcome": d.outcome,
-            "reason": d.reason,
-            "confidence": d.confidence,
-            "signals": d.signals,
-            "created_at": d.created_at.isoformat(),
-        }
-        for d in rows.scalars()
-    ]
+    return [describe(d) for d in rows.scalars()]
 
 
 def sentiment_trend(decided: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,26 +34,33 @@ async def _pg(sql: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A throwaway PostgreSQL database for this run (never skipped: CI must test PostgreSQL)."""
+@contextmanager
+def empty_database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database: a SQLite file, or a PostgreSQL database dropped afterwards
+    (never skipped: CI must test PostgreSQL)."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'tandem.db'}"
+        migrate(url)
+        yield url
+        return
     name = f"tandem_t_{secrets.token_hex(4)}"
     asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    yield f"{base}/{name}"
-    asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    try:
+        base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        migrate(f"{base}/{name}")
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated database of each kind; tests share it and use fresh conversations."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'tandem.db'}"
-    else:
-        url = request.getfixturevalue("pg_database")
-    migrate(url)
-    asyncio.run(_seed(url))
-    return url
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated, seeded database of each kind; tests share it and use fresh conversations."""
+    with empty_database(request.param, tmp_path_factory) as url:
+        asyncio.run(_seed(url))
+        yield url
 
 
 async def _seed(url: str) -> None:

@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import knowledge
-from app.db import create_engine, migrate, sessionmaker
+from app.db import create_engine, sessionmaker
 from app.embeddings import Embedder, load_embedder
 from app.errors import Invalid
 from app.models import Chunk, Document, KnowledgeVersion
+from tests.conftest import BACKENDS, empty_database
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 Sessions = async_sessionmaker[AsyncSession]
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -37,19 +25,8 @@ def kb_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A migrated, empty database of each kind, private to this module."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('kb') / 'kb.db'}"
-        migrate(url)
+    with empty_database(request.param, tmp_path_factory) as url:
         yield url
-        return
-    name = f"tandem_kb_{secrets.token_hex(4)}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql:", "postgresql+asyncpg:") + "/" + name
-        migrate(url)
-        yield url
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="module")

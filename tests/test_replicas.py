@@ -14,13 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from app.db import create_engine, migrate, sessionmaker
-from tests.conftest import PG_ADMIN, Chat
+from app.db import create_engine, sessionmaker
+from tests.conftest import Chat, empty_database
 from tests.llm_stub import free_port
 from tests.test_websockets import until
 
@@ -36,14 +35,6 @@ class Replica:
 
     def ws(self, path: str) -> str:
         return self.url.replace("http://", "ws://") + path
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def _seed(url: str) -> None:
@@ -90,31 +81,35 @@ def _stop(replica: Replica) -> None:
 @pytest.fixture(scope="module")
 def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Replica, Replica]]:
     """A fresh database and Redis channel for this run, and two replicas on loopback ports."""
-    name = f"tandem_r_{secrets.token_hex(4)}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + name
-    started: list[Replica] = []
-    try:
-        migrate(url)  # once, before two processes would race to do it
+    # Migrated once here, before two processes would race to do it.
+    with empty_database("postgres", tmp_path_factory) as url:
         asyncio.run(_seed(url))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TANDEM_"))}
-        env.update(
-            TANDEM_DATABASE_URL=url,
-            TANDEM_REDIS_URL=REDIS,
-            TANDEM_REDIS_CHANNEL=f"tandem:test:{name}",
-            TANDEM_SECRET_KEY=secrets.token_urlsafe(32),
-            HF_HUB_OFFLINE="1",
-            TRANSFORMERS_OFFLINE="1",
-        )
+        env = _environment(url)
         logs = tmp_path_factory.mktemp("replicas")
-        started = [_start(env, logs / "a.log"), _start(env, logs / "b.log")]
-        for replica in started:
-            _wait_healthy(replica)
-        yield started[0], started[1]
-    finally:
-        for replica in started:
-            _stop(replica)
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        started: list[Replica] = []
+        try:
+            for name in ("a", "b"):
+                started.append(_start(env, logs / f"{name}.log"))
+            for replica in started:
+                _wait_healthy(replica)
+            yield started[0], started[1]
+        finally:
+            for replica in started:
+                _stop(replica)
+
+
+def _environment(url: str) -> dict[str, str]:
+    """The replicas' environment: ours only, with a Redis channel private to this run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TANDEM_"))}
+    env.update(
+        TANDEM_DATABASE_URL=url,
+        TANDEM_REDIS_URL=REDIS,
+        TANDEM_REDIS_CHANNEL=f"tandem:test:{secrets.token_hex(4)}",
+        TANDEM_SECRET_KEY=secrets.token_urlsafe(32),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+    )
+    return env
 
 
 async def _socket(url: str, auth: dict[str, object]) -> ClientConnection:

@@ -269,17 +269,7 @@ async def export(
             "escalation_reason": conv.escalation_reason,
         },
         "messages": [MessageOut.model_validate(m).model_dump(mode="json") for m in messages],
-        "decisions": [
-            {
-                "message_seq": d.message_seq,
-                "outcome": d.outcome,
-                "reason": d.reason,
-                "confidence": d.confidence,
-                "signals": d.signals,
-                "created_at": d.created_at.isoformat(),
-            }
-            for d in rows.scalars()
-        ],
+        "decisions": [decisions.describe(d) for d in rows.scalars()],
     }
 
 
