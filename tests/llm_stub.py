@@ -29,6 +29,7 @@ class StubState:
         self.mode = "grounded"
         self.script = ""
         self.logprob: float | None = None
+        self.delay = 0.0  # seconds before the first token
         self.requests: list[dict[str, Any]] = []
 
     def reset(self) -> None:
@@ -88,6 +89,8 @@ def build(state: StubState) -> Starlette:
         state.requests.append(body)
         if state.mode == "hang":
             await asyncio.sleep(3600)
+        if state.delay:
+            await asyncio.sleep(state.delay)
         if state.mode == "fail":
             return JSONResponse({"error": {"message": "boom"}}, status_code=500)
         text = _answer(state, body)

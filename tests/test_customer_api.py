@@ -168,3 +168,21 @@ async def test_health(client: httpx.AsyncClient) -> None:
     ready = (await client.get("/readyz")).json()
     assert ready["database"] == "ok"
     assert (await client.get("/metrics")).status_code == 200
+
+
+async def test_bot_reply_in_flight_is_dropped_when_a_person_takes_over(
+    chat: Chat, llm: StubState
+) -> None:
+    llm.delay = 1.0  # the model is still writing when the customer presses the button
+    await chat.start()
+
+    async def press_button() -> httpx.Response:
+        await asyncio.sleep(0.3)
+        return await chat.http.post(f"/api/v1/conversations/{chat.id}/handoff", headers=chat.auth)
+
+    turn, button = await asyncio.gather(chat.say("How long does delivery take?"), press_button())
+    assert button.json()["status"] == "queued"
+    assert turn["status"] == "queued"
+    r = await chat.http.get(f"/api/v1/conversations/{chat.id}/messages", headers=chat.auth)
+    roles = [(m["role"], m["kind"]) for m in r.json()["messages"]]
+    assert roles == [("assistant", "disclosure"), ("customer", "text"), ("system", "event")]
