@@ -227,10 +227,11 @@ async def latency(
     agent_port: int,
     ids: list[str],
     agents: dict[str, list[str]],
-    per_conv: int,
-    spread: float,
+    duration: float,
 ) -> list[float]:
-    """Each customer sends `per_conv` messages at random times; time until the agent sees it."""
+    """Conversations held by agents; each customer sends one message every 1-2 s (jittered) for
+    `duration` seconds over its websocket; the time (monotonic, in this one client process) until
+    the holding agent's socket receives that `message` frame."""
     sent: dict[str, float] = {}
     run = secrets.token_hex(3)
     seen: dict[str, float] = {}
@@ -240,20 +241,24 @@ async def latency(
         for cid in convs:
             await ws.send(json.dumps({"type": "resume", "conversation_id": cid, "last_seq": 0}))
     customers = await open_many(customer_maker(cust_port, ids), len(ids))
+    await asyncio.sleep(1)  # every resume processed before the first message
 
     async def read_agent(ws: Conn) -> None:
         async for raw in ws:
             frame = json.loads(raw)
             if frame["type"] == "message" and frame["message"]["role"] == "customer":
-                seen.setdefault(frame["message"]["text"], time.perf_counter())
+                seen.setdefault(frame["message"]["text"], time.monotonic())
 
     async def customer(ws: Conn, i: int) -> None:
         drain = asyncio.create_task(_discard(ws))
-        for k in range(per_conv):
-            await asyncio.sleep(random.uniform(0, spread))
+        await asyncio.sleep(random.uniform(0, 1.5))  # spread the starts
+        end, k = time.monotonic() + duration, 0
+        while time.monotonic() < end:
             key = f"bench {run}-{i}-{k}"  # client ids are unique per run
-            sent[key] = time.perf_counter()
+            sent[key] = time.monotonic()
             await ws.send(json.dumps({"type": "message", "text": key, "client_id": key}))
+            k += 1
+            await asyncio.sleep(random.uniform(1.0, 2.0))
         await asyncio.sleep(3)
         drain.cancel()
 
@@ -329,14 +334,14 @@ def hold_many(url: str, ids: list[str], n: int, impl: str) -> dict[str, float]:
         stop(proc)
 
 
-def latency_run(url: str, active: int, two: bool, per_conv: int, impl: str) -> list[float]:
+def latency_run(url: str, active: int, two: bool, duration: float, impl: str) -> list[float]:
     """Fresh held conversations each run (an earlier run's leases lapse when its agents leave)."""
     ids, agents = asyncio.run(seed(url, active, 20, active))
     channel = f"tandem:bench:{secrets.token_hex(4)}"
     ports = [free_port(), free_port()] if two else [free_port()]
     procs = [spawn("serve-tandem", p, tandem_env(url, two, channel), impl) for p in ports]
     try:
-        return asyncio.run(latency(ports[0], ports[-1], ids, agents, per_conv, spread=per_conv))
+        return asyncio.run(latency(ports[0], ports[-1], ids, agents, duration))
     finally:
         for proc in procs:
             stop(proc)
@@ -372,20 +377,25 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--quick", action="store_true", help="smaller counts, for a smoke run")
     p.add_argument("--ws", default="wsproto,websockets-sansio", help="uvicorn ws implementations")
+    p.add_argument("--latency-only", action="store_true", help="skip the memory sections")
     args = p.parse_args()
     raise_nofile()
     impls = [i for i in args.ws.split(",") if i != "wsproto" or importlib.util.find_spec("wsproto")]
-    n_idle, n_held, active, per_conv = (200, 1000, 50, 2) if args.quick else (2000, 10_000, 200, 5)
+    n_idle, n_held, active, duration = (
+        (200, 1000, 50, 5.0) if args.quick else (2000, 10_000, 200, 20.0)
+    )
     name, url = fresh_database()
     try:
-        ids, _ = asyncio.run(seed(url, n_held, 0, 0))
-        memory = memory_rows(url, ids, n_idle, impls)
-        report_memory(memory, n_idle)
-        best = min(memory[1:], key=lambda row: row[1]["kib"])[0].rsplit(" ", 1)[-1]
-        report_held(hold_many(url, ids, n_held, best), n_held)
+        best = impls[0]
+        if not args.latency_only:
+            ids, _ = asyncio.run(seed(url, n_held, 0, 0))
+            memory = memory_rows(url, ids, n_idle, impls)
+            report_memory(memory, n_idle)
+            best = min(memory[1:], key=lambda row: row[1]["kib"])[0].rsplit(" ", 1)[-1]
+            report_held(hold_many(url, ids, n_held, best), n_held)
         print("\nCustomer message -> agent console", flush=True)
         for label, two in ((f"one process (--ws {best})", False), ("two replicas, Redis", True)):
-            report_latency(label, latency_run(url, active, two, per_conv, best), active)
+            report_latency(label, latency_run(url, active, two, duration, best), active)
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     print(f"\nLeanest uvicorn websocket implementation here: --ws {best}")
