@@ -228,8 +228,10 @@ async def latency(
     ids: list[str],
     agents: dict[str, list[str]],
     duration: float,
+    interval: float,
 ) -> list[float]:
-    """Conversations held by agents; each customer sends one message every 1-2 s (jittered) for
+    """Conversations held by agents; each customer sends one message every `interval` s (0.5-1.5x
+    jitter) for
     `duration` seconds over its websocket; the time (monotonic, in this one client process) until
     the holding agent's socket receives that `message` frame."""
     sent: dict[str, float] = {}
@@ -251,14 +253,14 @@ async def latency(
 
     async def customer(ws: Conn, i: int) -> None:
         drain = asyncio.create_task(_discard(ws))
-        await asyncio.sleep(random.uniform(0, 1.5))  # spread the starts
+        await asyncio.sleep(random.uniform(0, interval))  # no start-up burst: steady arrivals
         end, k = time.monotonic() + duration, 0
         while time.monotonic() < end:
             key = f"bench {run}-{i}-{k}"  # client ids are unique per run
             sent[key] = time.monotonic()
             await ws.send(json.dumps({"type": "message", "text": key, "client_id": key}))
             k += 1
-            await asyncio.sleep(random.uniform(1.0, 2.0))
+            await asyncio.sleep(interval * random.uniform(0.5, 1.5))
         await asyncio.sleep(3)
         drain.cancel()
 
@@ -334,14 +336,16 @@ def hold_many(url: str, ids: list[str], n: int, impl: str) -> dict[str, float]:
         stop(proc)
 
 
-def latency_run(url: str, active: int, two: bool, duration: float, impl: str) -> list[float]:
+def latency_run(
+    url: str, active: int, two: bool, duration: float, impl: str, interval: float
+) -> list[float]:
     """Fresh held conversations each run (an earlier run's leases lapse when its agents leave)."""
     ids, agents = asyncio.run(seed(url, active, 20, active))
     channel = f"tandem:bench:{secrets.token_hex(4)}"
     ports = [free_port(), free_port()] if two else [free_port()]
     procs = [spawn("serve-tandem", p, tandem_env(url, two, channel), impl) for p in ports]
     try:
-        return asyncio.run(latency(ports[0], ports[-1], ids, agents, duration))
+        return asyncio.run(latency(ports[0], ports[-1], ids, agents, duration, interval))
     finally:
         for proc in procs:
             stop(proc)
@@ -378,6 +382,12 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="smaller counts, for a smoke run")
     p.add_argument("--ws", default="wsproto,websockets-sansio", help="uvicorn ws implementations")
     p.add_argument("--latency-only", action="store_true", help="skip the memory sections")
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=10.0,
+        help="mean seconds between one conversation's messages (people type; 10 s by default)",
+    )
     args = p.parse_args()
     raise_nofile()
     impls = [i for i in args.ws.split(",") if i != "wsproto" or importlib.util.find_spec("wsproto")]
@@ -393,9 +403,13 @@ def main() -> None:
             report_memory(memory, n_idle)
             best = min(memory[1:], key=lambda row: row[1]["kib"])[0].rsplit(" ", 1)[-1]
             report_held(hold_many(url, ids, n_held, best), n_held)
-        print("\nCustomer message -> agent console", flush=True)
+        rate = active / args.interval
+        print(f"\nCustomer message -> agent console (about {rate:.0f} messages/s)", flush=True)
         for label, two in ((f"one process (--ws {best})", False), ("two replicas, Redis", True)):
-            report_latency(label, latency_run(url, active, two, duration, best), active)
+            values = latency_run(
+                url, active, two, max(duration, 2 * args.interval), best, args.interval
+            )
+            report_latency(label, values, active)
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     print(f"\nLeanest uvicorn websocket implementation here: --ws {best}")
