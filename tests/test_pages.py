@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 PAGES = [
-    ("/", "Werkplaats Bikes"),
+    ("/", "Velora Bikes"),
     ("/widget", 'id="composer"'),
     ("/console", "agent console"),
     ("/admin", "operator console"),
