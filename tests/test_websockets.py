@@ -215,6 +215,16 @@ async def test_typing_and_messages_both_ways(
     await cust.close()
 
 
+def _frames_to_fill_buffers(frame_bytes: int = 110) -> int:
+    """Typing frames that outgrow the largest TCP send buffer the kernel may grant, twice over."""
+    try:
+        with open("/proc/sys/net/ipv4/tcp_wmem") as f:
+            largest = int(f.read().split()[-1])
+    except (OSError, ValueError, IndexError):
+        largest = 4 * 1024 * 1024
+    return min(200_000, 2 * largest // frame_bytes)
+
+
 def tiny_socket(server: ThreadedServer) -> socket.socket:
     """A client socket with a small receive buffer, so a client that stops reading is slow fast."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -230,7 +240,9 @@ async def test_slow_client_loses_typing_first_then_resumes(
     token, agent = await agent_holding(server, client, chat)
     slow = await customer(server, chat, sock=tiny_socket(server), max_queue=1)
     await until(slow, lambda f: f["type"] == "status")
-    sent = 4000
+    # Enough typing to fill the kernel's loopback buffers (autotuned up to a few MiB) so the
+    # server really meets a client that does not read; fewer frames are absorbed silently.
+    sent = _frames_to_fill_buffers()
     for n in range(sent):  # the customer stops reading while the agent keeps typing
         await agent.send(
             json.dumps({"type": "typing", "conversation_id": chat.id, "typing": n % 2 == 0})
