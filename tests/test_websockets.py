@@ -61,6 +61,7 @@ async def closed_with(ws: ClientConnection) -> int:
         async with asyncio.timeout(8):
             while True:
                 await ws.recv()
+    await ws.close()  # a no-op on the protocol; waits until the socket itself is closed
     assert info.value.rcvd is not None
     return info.value.rcvd.code
 
@@ -269,4 +270,5 @@ async def test_slow_client_loses_typing_first_then_resumes(
         )
         assert got
         await again.close()
+    await slow.close()
     await agent.close()
