@@ -8,6 +8,7 @@ circuit breaker that sends customers to a person at once until a probe succeeds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -189,9 +190,20 @@ class LLM:
             store=False,  # ask the provider not to keep the request where the API allows
             **extra,
         )
+        stream = cast(AsyncStream[ChatCompletionChunk], stream)
+        try:
+            return await self._read(stream, on_delta, start)
+        finally:
+            # A timed-out, broken or cancelled stream must not keep its connection open.
+            with contextlib.suppress(Exception):
+                await stream.close()
+
+    async def _read(
+        self, stream: AsyncStream[ChatCompletionChunk], on_delta: OnDelta, start: float
+    ) -> Draft:
         parts: list[str] = []
         logprobs: list[float] = []
-        chunks = cast(AsyncStream[ChatCompletionChunk], stream).__aiter__()
+        chunks = stream.__aiter__()
         first = True
         while True:
             try:
