@@ -5,7 +5,8 @@
 runs the configured model on PATH (default tests/data/sentiment_eval.jsonl) and prints a table.
 Rows marked `"set": "offtopic"` (calm questions about anything but customer service) are kept
 out of the main figures and reported as off-domain false alarms, together with a fixed sample
-of the CLINC150 TEST split when /work/shared/data/clinc150 (or $TANDEM_CLINC150) is present.
+of the CLINC150 TEST split when ../shared/data/clinc150 beside the checkout (or $TANDEM_CLINC150)
+is present.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "sentimen
 # The escalation policy's default thresholds on the probability of "negative".
 ESCALATE_AT = 0.85
 OFFER_PERSON_AT = 0.6
-CLINC150 = Path(
-    os.environ.get("TANDEM_CLINC150", "/work/shared/data/clinc150/data_full.json")
-)  # CC BY 3.0, not shipped: read at eval time when present
+# CC BY 3.0, not shipped: read at eval time when present, by default from the team's shared
+# data folder beside the checkout.
+_SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+CLINC150 = Path(os.environ.get("TANDEM_CLINC150", _SHARED / "clinc150" / "data_full.json"))
 CLINC_PER_INTENT = 3
 CLINC_OOS = 150
 OFFTOPIC = "offtopic"
