@@ -61,11 +61,16 @@ async def user_for_token(session: AsyncSession, token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def _bearer(authorization: str | None) -> str:
+def bearer_token(authorization: str | None, hint: str) -> str:
+    """The token of an 'Authorization: Bearer <token>' header; `hint` says how to get one."""
     scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("Log in and send 'Authorization: Bearer <token>'.")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(hint)
     return token.strip()
+
+
+def _bearer(authorization: str | None) -> str:
+    return bearer_token(authorization, "Log in and send 'Authorization: Bearer <token>'.")
 
 
 async def current_user(

@@ -6,14 +6,15 @@ import asyncio
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import conversations, decisions, policy
+from app.auth import bearer_token
 from app.db import SessionDep
-from app.errors import Invalid, Unauthorized
+from app.errors import Invalid
 from app.escalation import REASONS, Verdict
 from app.models import Conversation, Decision, Message
 from app.pipeline import Turn, run_turn
@@ -34,14 +35,18 @@ from handoff import queue, waiting
 router = APIRouter(prefix="/api/v1/conversations", tags=["customer"])
 
 
-def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("Send the conversation token as 'Authorization: Bearer <token>'.")
-    return token.strip()
+async def authorized(
+    conversation_id: str,
+    session: SessionDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Conversation:
+    """The conversation in the path, when the bearer token is its own."""
+    hint = "Send the conversation token as 'Authorization: Bearer <token>'."
+    token = bearer_token(authorization, hint)
+    return await conversations.authorize(session, conversation_id, token)
 
 
-Token = Annotated[str, Header(alias="authorization")]
+CustomerConversation = Annotated[Conversation, Depends(authorized)]
 
 
 def services(request: Request) -> Services:
@@ -105,10 +110,9 @@ async def send_message(
     request: Request,
     response: Response,
     session: SessionDep,
-    authorization: Annotated[str | None, Header()] = None,
+    _: CustomerConversation,
 ) -> TurnOut:
     """Store the customer's message (once per client_id) and return every reply it caused."""
-    await conversations.authorize(session, conversation_id, _token(authorization))
     text = body.text.strip()
     if not text:
         raise Invalid("text: the message is empty.")
@@ -161,19 +165,13 @@ def _turn_out(turn: Turn) -> TurnOut:
     return TurnOut(messages=out(turn.messages), status=turn.status, escalation=esc)
 
 
-def _token(authorization: str | None) -> str:
-    return bearer(authorization)
-
-
 @router.get("/{conversation_id}/messages", response_model=MessagesOut)
 async def list_messages(
-    conversation_id: str,
     session: SessionDep,
+    conv: CustomerConversation,
     after: Annotated[int, Query(ge=0)] = 0,
-    authorization: Annotated[str | None, Header()] = None,
 ) -> MessagesOut:
     """Messages after a sequence number, in order (for reconnects)."""
-    conv = await conversations.authorize(session, conversation_id, _token(authorization))
     rows = await conversations.after(session, conv.id, after)
     return MessagesOut(messages=out(rows), status=conv.status, queue=await _queue(session, conv))
 
@@ -200,14 +198,12 @@ class ContactIn(BaseModel):
 
 @router.post("/{conversation_id}/contact", response_model=MessagesOut)
 async def leave_contact(
-    conversation_id: str,
     body: ContactIn,
     request: Request,
     session: SessionDep,
-    authorization: Annotated[str | None, Header()] = None,
+    conv: CustomerConversation,
 ) -> MessagesOut:
     """Leave an e-mail address; with leave_message, stop waiting: a person answers later."""
-    conv = await conversations.authorize(session, conversation_id, _token(authorization))
     config = await policy.load(session)
     change = await waiting.leave_contact(
         session, conv, body.email.strip(), body.leave_message, config
@@ -221,13 +217,11 @@ async def leave_contact(
 
 @router.post("/{conversation_id}/handoff", response_model=TurnOut)
 async def request_handoff(
-    conversation_id: str,
     request: Request,
     session: SessionDep,
-    authorization: Annotated[str | None, Header()] = None,
+    conv: CustomerConversation,
 ) -> TurnOut:
     """The "talk to a person" button."""
-    conv = await conversations.authorize(session, conversation_id, _token(authorization))
     config = await policy.load(session)
     change = await queue.escalate(
         session, conv, "customer_request", REASONS["customer_request"], config
@@ -252,10 +246,10 @@ async def request_handoff(
 
 @router.get("/{conversation_id}/export")
 async def export(
-    conversation_id: str, session: SessionDep, authorization: Annotated[str | None, Header()] = None
+    session: SessionDep,
+    conv: CustomerConversation,
 ) -> dict[str, Any]:
     """Everything stored about this conversation, for the customer to take away."""
-    conv = await conversations.authorize(session, conversation_id, _token(authorization))
     messages = await conversations.after(session, conv.id, 0, limit=100_000)
     rows = await session.execute(select(Decision).where(Decision.conversation_id == conv.id))
     return {
@@ -275,10 +269,10 @@ async def export(
 
 @router.delete("/{conversation_id}", status_code=204)
 async def erase(
-    conversation_id: str, session: SessionDep, authorization: Annotated[str | None, Header()] = None
+    session: SessionDep,
+    conv: CustomerConversation,
 ) -> None:
     """Erase the conversation: messages and contact details are deleted, not hidden."""
-    conv = await conversations.authorize(session, conversation_id, _token(authorization))
     await session.execute(delete(Message).where(Message.conversation_id == conv.id))
     await session.delete(conv)
     await session.commit()
@@ -292,12 +286,10 @@ class RatingIn(BaseModel):
 
 @router.post("/{conversation_id}/rating", status_code=204)
 async def rate(
-    conversation_id: str,
     body: RatingIn,
     session: SessionDep,
-    authorization: Annotated[str | None, Header()] = None,
+    conv: CustomerConversation,
 ) -> None:
     """The customer's satisfaction with the conversation, 1 (bad) to 5 (great)."""
-    conv = await conversations.authorize(session, conversation_id, _token(authorization))
     conv.rating = body.score
     await session.commit()
