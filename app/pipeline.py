@@ -5,7 +5,7 @@ escalation policy → persist reply, decision and handoff → publish."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import anyio
@@ -18,6 +18,7 @@ from app.confidence import Confidence, assess, says_dont_know
 from app.escalation import Signals, Verdict
 from app.llm import LLMUnavailable
 from app.models import Conversation, Decision, Message
+from app.sentiment import rolling
 from app.services import Services
 from app.topics import match_topic
 from disclosure.texts import phrase
@@ -128,7 +129,6 @@ def _signals(ctx: Context, a: Analysis) -> Signals:
 
 def _record(ctx: Context, a: Analysis, s: Signals) -> dict[str, Any]:
     """The signals for the decision record: scores and rule names, never customer text."""
-    rolling = ctx.previous.get("sentiment_rolling")
     return {
         "human_request": {
             "requested": a.human.requested,
@@ -141,7 +141,9 @@ def _record(ctx: Context, a: Analysis, s: Signals) -> dict[str, Any]:
             "negative": round(a.sentiment.negative, 4),
             "score": round(a.sentiment.score, 4),
         },
-        "sentiment_rolling": round(_rolling(rolling, a.sentiment.score), 4),
+        "sentiment_rolling": round(
+            rolling(ctx.previous.get("sentiment_rolling"), a.sentiment.score), 4
+        ),
         "negative_streak": s.negative_streak,
         "restricted_topic": s.restricted_topic,
         "retrieval": [
@@ -158,12 +160,6 @@ def _record(ctx: Context, a: Analysis, s: Signals) -> dict[str, Any]:
     }
 
 
-def _rolling(previous: float | None, current: float) -> float:
-    from app.sentiment import rolling
-
-    return rolling(previous, current)
-
-
 async def _decide(svc: Services, ctx: Context, message: Message, a: Analysis) -> Outcome:
     signals = _signals(ctx, a)
     record = _record(ctx, a, signals)
@@ -173,13 +169,11 @@ async def _decide(svc: Services, ctx: Context, message: Message, a: Analysis) ->
     reply, conf, extra = await _draft(svc, ctx, message, a)
     record.update(extra)
     record["confidence"] = conf.parts if conf else None
-    signals = Signals(
-        **{
-            **signals.__dict__,
-            "llm_error": extra.get("llm_error"),
-            "unsafe": tuple(extra.get("unsafe", ())),
-            "confidence": conf.score if conf else None,
-        }
+    signals = replace(
+        signals,
+        llm_error=extra.get("llm_error"),
+        unsafe=tuple(extra.get("unsafe", ())),
+        confidence=conf.score if conf else None,
     )
     verdict = escalation.decide(signals, ctx.config.policy)
     sources = [
@@ -271,10 +265,15 @@ async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) 
         if verdict.outcome == "escalated":
             priority = 1 if verdict.reason == "negative_sentiment" else 0
             change = await queue.escalate(
-                s, conv, verdict.reason or "", verdict.detail, ctx.config, priority=priority
+                s,
+                conv,
+                verdict.reason or "",
+                verdict.detail,
+                ctx.config,
+                priority=priority,
+                reply_to=message.seq,  # a retried send gets the same answer
             )
             if change.notice is not None:
-                change.notice.reply_to = message.seq  # a retried send gets the same answer
                 stored.append(change.notice)
             events.extend(change.events)
         elif verdict.outcome == "answered":
@@ -305,10 +304,7 @@ def _customer_text(ctx: Context, out: Outcome) -> str | None:
         if v.offer_person:
             return out.reply + "\n\n" + phrase("offer_person", locale, overrides)
         return out.reply
-    if v.outcome == "declined" and v.reason == "low_confidence":
-        return phrase("no_answer", locale, overrides)
-    if v.reason in ("unsafe_output",):
-        return phrase("declined", locale, overrides)
-    if v.reason == "low_confidence":
-        return phrase("no_answer", locale, overrides)
-    return None
+    # Withheld drafts get an honest sentence (whether or not a person takes over); other
+    # handoffs speak through the queue's notice alone.
+    honest = {"low_confidence": "no_answer", "unsafe_output": "declined"}.get(v.reason or "")
+    return phrase(honest, locale, overrides) if honest else None

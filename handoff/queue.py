@@ -78,6 +78,7 @@ async def transition(
     detail: str | None = None,
     agent_id: int | None = None,
     where: ColumnElement[bool] | None = None,
+    reply_to: int | None = None,
 ) -> Change:
     """Move `conv` to status `to` (in the caller's transaction) and tell the customer.
 
@@ -107,7 +108,9 @@ async def transition(
         setattr(conv, key, value)
     change = Change(status=to, events=[StatusChanged(conv.id, to, reason), QueueChanged(conv.id)])
     if notice:
-        msg = await conversations.append(session, conv.id, "system", notice, kind="event")
+        msg = await conversations.append(
+            session, conv.id, "system", notice, kind="event", reply_to=reply_to
+        )
         assert msg is not None
         change.notice = msg
         change.events.insert(0, MessageCreated(conv.id, msg.seq))
@@ -123,8 +126,10 @@ async def escalate(
     *,
     priority: int = 0,
     now: datetime | None = None,
+    reply_to: int | None = None,
 ) -> Change:
-    """Hand the conversation to people: the queue when the team is open, else `offline`."""
+    """Hand the conversation to people: the queue when the team is open, else `offline`.
+    `reply_to` links the notice to the customer message that caused it."""
     if conv.status in ("queued", "agent", "offline"):
         return Change(status=conv.status)
     overrides = config.disclosure.texts
@@ -142,4 +147,6 @@ async def escalate(
         text = phrase("llm_unavailable", conv.locale, overrides) + " " + text
     elif reason == "ai_opt_out":
         text = phrase("opt_out", conv.locale, overrides)
-    return await transition(session, conv, to, notice=text, reason=reason, detail=detail)
+    return await transition(
+        session, conv, to, notice=text, reason=reason, detail=detail, reply_to=reply_to
+    )

@@ -148,16 +148,12 @@ async def list_decisions(
 
 
 def _decision(d: Decision) -> dict[str, Any]:
+    """What agents see of a decision, plus what operators audit it with."""
     return {
+        **decisions.describe(d),
         "id": d.id,
         "conversation_id": d.conversation_id,
-        "message_seq": d.message_seq,
-        "outcome": d.outcome,
-        "reason": d.reason,
-        "confidence": d.confidence,
-        "signals": d.signals,
         "thresholds": d.thresholds,
-        "created_at": d.created_at.isoformat(),
         "hash": d.hash,
         "prev_hash": d.prev_hash,
     }
