@@ -82,25 +82,39 @@ async def create_conversation(
     messages = [first]
     events = []
     if body.ai_opt_out:
-        change = await queue.escalate(session, conv, "ai_opt_out", REASONS["ai_opt_out"], config)
+        change = await _hand_over(session, conv, "ai_opt_out", config, {"ai_opt_out": True})
         messages += [change.notice] if change.notice else []
         events = change.events
-        await decisions.record(
-            session,
-            conversation_id=conv.id,
-            message_seq=first.seq,
-            outcome="escalated",
-            reason="ai_opt_out",
-            signals={"ai_opt_out": True},
-            thresholds=config.policy.model_dump(mode="json"),
-            confidence=None,
-        )
     await session.commit()
     for event in events:
         await services(request).broker.publish(event)
     return ConversationOut(
         id=conv.id, token=token, status=conv.status, locale=locale, messages=out(messages)
     )
+
+
+async def _hand_over(
+    session: AsyncSession,
+    conv: Conversation,
+    reason: str,
+    config: policy.OperatorConfig,
+    signals: dict[str, Any],
+) -> queue.Change:
+    """Escalate without a bot turn (opt-out, the button) and record the decision if it moved."""
+    seq = conv.last_seq  # the message that caused it: the disclosure or the latest one
+    change = await queue.escalate(session, conv, reason, REASONS[reason], config)
+    if change.events:
+        await decisions.record(
+            session,
+            conversation_id=conv.id,
+            message_seq=seq,
+            outcome="escalated",
+            reason=reason,
+            signals=signals,
+            thresholds=config.policy.model_dump(mode="json"),
+            confidence=None,
+        )
+    return change
 
 
 @router.post("/{conversation_id}/messages", response_model=TurnOut)
@@ -223,20 +237,7 @@ async def request_handoff(
 ) -> TurnOut:
     """The "talk to a person" button."""
     config = await policy.load(session)
-    change = await queue.escalate(
-        session, conv, "customer_request", REASONS["customer_request"], config
-    )
-    if change.events:
-        await decisions.record(
-            session,
-            conversation_id=conv.id,
-            message_seq=conv.last_seq,
-            outcome="escalated",
-            reason="customer_request",
-            signals={"handoff_button": True},
-            thresholds=config.policy.model_dump(mode="json"),
-            confidence=None,
-        )
+    change = await _hand_over(session, conv, "customer_request", config, {"handoff_button": True})
     await session.commit()
     for event in change.events:
         await services(request).broker.publish(event)
