@@ -1,9 +1,12 @@
 """Everything the turn learns from the customer's message before any LLM call (restricted
 topics, which depend on the operator's settings, are matched by the pipeline).
 
-Runs in one worker thread (it is CPU-bound) and embeds the redacted text once, sharing the
-vector between sentiment and retrieval (the human-request detector embeds only when its
-lexicon is unsure, and only the raw text never leaves this process).
+Two steps, both CPU-bound and run in worker threads. `read` needs the message alone: it
+detects a request for a person, redacts, embeds the redacted text once and classifies its
+sentiment with that vector (the human-request detector embeds only when its lexicon is unsure,
+and only the raw text never leaves this process). Needing nothing from the database, it can
+start as soon as the message arrives, while the message is stored. `analyse` then retrieves
+with the same vector from the knowledge base as it is once the index is up to date.
 """
 
 from __future__ import annotations
@@ -18,6 +21,17 @@ from app.sentiment import Sentiment, SentimentModel
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What the message alone tells."""
+
+    text: str
+    human: HumanRequest
+    redacted: redaction.Redaction
+    sentiment: Sentiment
+    vector: Vectors | None
+
+
+@dataclass(frozen=True)
 class Analysis:
     text: str
     human: HumanRequest
@@ -26,24 +40,28 @@ class Analysis:
     passages: list[Passage]
 
 
-def analyse(
+def read(
     text: str,
     *,
     human: HumanRequestDetector,
     sentiment: SentimentModel,
-    retriever: Retriever,
     embedder: Embedder | None,
-    k: int = 4,
-) -> Analysis:
-    """Detect, redact, classify and retrieve for one customer message."""
+) -> Reading:
+    """Detect, redact, embed and classify one customer message."""
     request = human.detect(text)
     redacted = redaction.redact(text)
     vector = embedder.queries([redacted.text]) if embedder is not None else None
     mood = _classify(sentiment, redacted.text, vector)
+    return Reading(text, request, redacted, mood, vector)
+
+
+def analyse(reading: Reading, retriever: Retriever, k: int = 4) -> Analysis:
+    """Add the knowledge-base passages (none for a request for a person: it is handed over)."""
     passages: list[Passage] = []
-    if not request.requested:
-        passages = retriever.search_vec(redacted.text, None if vector is None else vector[0], k)
-    return Analysis(text, request, redacted, mood, passages)
+    if not reading.human.requested:
+        vector = None if reading.vector is None else reading.vector[0]
+        passages = retriever.search_vec(reading.redacted.text, vector, k)
+    return Analysis(reading.text, reading.human, reading.redacted, reading.sentiment, passages)
 
 
 def _classify(model: SentimentModel, text: str, vector: Vectors | None) -> Sentiment:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import anyio
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import conversations, decisions, drafting, escalation, policy, redaction
-from app.analysis import Analysis, analyse
+from app.analysis import Analysis, Reading, analyse, read
 from app.checks import check_output
 from app.confidence import Confidence, assess, says_dont_know
 from app.escalation import Signals, Verdict
@@ -51,22 +52,44 @@ class Outcome:
     confidence: float | None = None
 
 
-async def run_turn(svc: Services, conversation_id: str, message: Message) -> Turn:
-    """Answer, decline or hand over for one stored customer message."""
-    status = await _open(svc, conversation_id)
-    if status != "bot":
+def start_reading(svc: Services, text: str) -> asyncio.Future[Reading]:
+    """Begin the message's CPU work (embedding above all) in a worker thread now, so it runs
+    while the message is stored and the context is read; `run_turn` awaits it."""
+    return asyncio.ensure_future(
+        anyio.to_thread.run_sync(
+            partial(read, text, human=svc.human, sentiment=svc.sentiment, embedder=svc.embedder)
+        )
+    )
+
+
+async def run_turn(
+    svc: Services,
+    conversation_id: str,
+    message: Message,
+    reading: asyncio.Future[Reading] | None = None,
+) -> Turn:
+    """Answer, decline or hand over for one stored customer message (`reading`: its
+    `start_reading`, if the caller began it)."""
+    if reading is None:
+        reading = start_reading(svc, message.text)
+    try:
+        ctx = await _load(svc, conversation_id, message.seq)
+    except BaseException:
+        reading.cancel()
+        raise
+    if ctx.conv.status != "bot":  # held by people: the message is theirs, the AI stays out
+        reading.cancel()
         await svc.broker.publish(MessageCreated(conversation_id, message.seq))
-        return Turn([message], status)
-    # The analysis is CPU work in a thread: let it run while the context is read.
-    analysing = asyncio.ensure_future(anyio.to_thread.run_sync(_analyse, svc, message.text))
-    ctx = await _load(svc, conversation_id, message.seq)
-    analysis = await analysing
+        return Turn([message], ctx.conv.status)
+    # Retrieval comes after _load, which brought the index up to date with the knowledge base.
+    analysis = await anyio.to_thread.run_sync(analyse, await reading, svc.retriever)
     outcome = await _decide(svc, ctx, message, analysis)
     return await _persist(svc, ctx, message, outcome)
 
 
-async def _open(svc: Services, conversation_id: str) -> str:
-    """The conversation's status, reopening a closed one (a customer writing again) with the AI."""
+async def _load(svc: Services, conversation_id: str, seq: int) -> Context:
+    """The conversation (a closed one reopens with the AI: the customer wrote again), the
+    operator settings in force, recent history and the previous decision's signals."""
     async with svc.sessions() as s:
         conv = await s.get(Conversation, conversation_id)
         assert conv is not None
@@ -75,15 +98,10 @@ async def _open(svc: Services, conversation_id: str) -> str:
             await s.commit()
             for event in change.events:
                 await svc.broker.publish(event)
-        await svc.retriever.refresh(s)
-        return conv.status
-
-
-async def _load(svc: Services, conversation_id: str, seq: int) -> Context:
-    async with svc.sessions() as s:
-        conv = await s.get(Conversation, conversation_id)
-        assert conv is not None
         config = await policy.load(s)
+        if conv.status != "bot":
+            return Context(conv, config, [], {})
+        await svc.retriever.refresh(s)
         rows = await s.execute(
             select(Message.role, Message.text)
             .where(Message.conversation_id == conversation_id, Message.seq < seq)
@@ -100,16 +118,6 @@ async def _load(svc: Services, conversation_id: str, seq: int) -> Context:
         )
         previous = last.scalar_one_or_none() or {}
     return Context(conv, config, history, previous)
-
-
-def _analyse(svc: Services, text: str) -> Analysis:
-    return analyse(
-        text,
-        human=svc.human,
-        sentiment=svc.sentiment,
-        retriever=svc.retriever,
-        embedder=svc.embedder,
-    )
 
 
 def _signals(ctx: Context, a: Analysis) -> Signals:
@@ -241,14 +249,14 @@ async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) 
     events: list[Event] = []
     stored: list[Message] = [message]
     verdict = out.verdict
+    cid = ctx.conv.id
     async with svc.sessions() as s:
-        conv = await s.get(Conversation, ctx.conv.id)
-        assert conv is not None
+        replied = False
         text = _customer_text(ctx, out)
         if text is not None:
             reply = await conversations.append(
                 s,
-                conv.id,
+                cid,
                 "assistant",
                 text,
                 ai=True,
@@ -259,28 +267,38 @@ async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) 
             if reply is None:  # a handoff committed while we were drafting: stay silent
                 verdict = Verdict("declined", "handed_over")
             else:
+                replied = True
                 stored.append(reply)
-                events.append(MessageCreated(conv.id, reply.seq))
-        await s.refresh(conv)
-        if verdict.outcome == "escalated":
-            priority = 1 if verdict.reason == "negative_sentiment" else 0
-            change = await queue.escalate(
-                s,
-                conv,
-                verdict.reason or "",
-                verdict.detail,
-                ctx.config,
-                priority=priority,
-                reply_to=message.seq,  # a retried send gets the same answer
+                events.append(MessageCreated(cid, reply.seq))
+        if verdict.outcome == "answered" and replied:
+            # The reply's append holds the conversation's lock, so it is still with the AI.
+            await s.execute(
+                update(Conversation)
+                .where(Conversation.id == cid)
+                .values(bot_turns=Conversation.bot_turns + 1)
             )
-            if change.notice is not None:
-                stored.append(change.notice)
-            events.extend(change.events)
-        elif verdict.outcome == "answered":
-            conv.bot_turns += 1
+            status = "bot"
+        else:
+            conv = await s.get(Conversation, cid)  # first read in this session: current
+            assert conv is not None
+            if verdict.outcome == "escalated":
+                priority = 1 if verdict.reason == "negative_sentiment" else 0
+                change = await queue.escalate(
+                    s,
+                    conv,
+                    verdict.reason or "",
+                    verdict.detail,
+                    ctx.config,
+                    priority=priority,
+                    reply_to=message.seq,  # a retried send gets the same answer
+                )
+                if change.notice is not None:
+                    stored.append(change.notice)
+                events.extend(change.events)
+            status = conv.status
         await decisions.record(
             s,
-            conversation_id=conv.id,
+            conversation_id=cid,
             message_seq=message.seq,
             outcome=verdict.outcome,
             reason=verdict.reason,
@@ -289,7 +307,6 @@ async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) 
             confidence=out.confidence,
         )
         await s.commit()
-        status = conv.status
     for event in events:
         await svc.broker.publish(event)
     escalated = verdict if verdict.outcome != "answered" else None

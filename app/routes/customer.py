@@ -17,7 +17,7 @@ from app.db import SessionDep
 from app.errors import Invalid
 from app.escalation import REASONS, Verdict
 from app.models import Conversation, Decision, Message
-from app.pipeline import Turn, run_turn
+from app.pipeline import Turn, run_turn, start_reading
 from app.schemas import (
     ConversationCreate,
     ConversationOut,
@@ -124,21 +124,30 @@ async def send_message(
     request: Request,
     response: Response,
     session: SessionDep,
-    _: CustomerConversation,
+    conv: CustomerConversation,
 ) -> TurnOut:
     """Store the customer's message (once per client_id) and return every reply it caused."""
     text = body.text.strip()
     if not text:
         raise Invalid("text: the message is empty.")
-    # Only plain values from here on: a lost idempotency race rolls the session back.
-    message, is_new = await conversations.append_customer(
-        session, conversation_id, text, body.client_id
-    )
-    await session.commit()
     svc = services(request)
+    # With the AI in charge, its reading of the message (mostly CPU) starts while it is stored.
+    reading = start_reading(svc, text) if conv.status in ("bot", "closed") else None
+    try:
+        # Only plain values from here on: a lost idempotency race rolls the session back.
+        message, is_new = await conversations.append_customer(
+            session, conversation_id, text, body.client_id
+        )
+        await session.commit()
+    except BaseException:
+        if reading is not None:
+            reading.cancel()
+        raise
     if is_new:
-        turn = await run_turn(svc, conversation_id, message)
+        turn = await run_turn(svc, conversation_id, message, reading)
     else:
+        if reading is not None:
+            reading.cancel()
         turn = await _replay_turn(svc, conversation_id, message)
     response.headers["X-Tandem-LLM-Ms"] = f"{turn.llm_seconds * 1000:.1f}"
     return _turn_out(turn)
