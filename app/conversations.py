@@ -96,18 +96,19 @@ async def append(
 async def append_customer(
     session: AsyncSession, conversation_id: str, text: str, client_id: str | None
 ) -> tuple[Message, bool]:
-    """Store a customer message once per `client_id` and commit; returns (message, is_new)."""
-    if client_id is not None:
-        existing = await by_client_id(session, conversation_id, client_id)
-        if existing is not None:
-            return existing, False
+    """Store a customer message once per `client_id` and commit; returns (message, is_new).
+
+    New messages are the common case, so the insert goes first and the unique
+    (conversation_id, client_id) constraint catches a retry, which then reads what it sent.
+    """
     try:
         msg = await append(session, conversation_id, "customer", text, client_id=client_id)
         assert msg is not None
         await session.commit()
         return msg, True
     except IntegrityError:
-        # A concurrent retry with the same client_id won the race; it holds the message.
+        # A retry: this client_id is stored already (perhaps by a concurrent request). The
+        # rollback also undoes our sequence number, so no gap is left.
         await session.rollback()
         assert client_id is not None
         existing = await by_client_id(session, conversation_id, client_id)

@@ -79,7 +79,7 @@ async def run_turn(
         raise
     if ctx.conv.status != "bot":  # held by people: the message is theirs, the AI stays out
         reading.cancel()
-        await svc.broker.publish(MessageCreated(conversation_id, message.seq))
+        await svc.broker.publish(MessageCreated.of(message))
         return Turn([message], ctx.conv.status)
     # Retrieval comes after _load, which brought the index up to date with the knowledge base.
     analysis = await anyio.to_thread.run_sync(analyse, await reading, svc.retriever)
@@ -269,7 +269,7 @@ async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) 
             else:
                 replied = True
                 stored.append(reply)
-                events.append(MessageCreated(cid, reply.seq))
+                events.append(MessageCreated.of(reply))
         if verdict.outcome == "answered" and replied:
             # The reply's append holds the conversation's lock, so it is still with the AI.
             await s.execute(

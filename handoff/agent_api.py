@@ -245,7 +245,7 @@ async def reply(
     if conv.contact_email:
         session.add(Outbox(conversation_id=conv.id, recipient=conv.contact_email, body=msg.text))
     await assignment.renew_leases(session, user.id)
-    await _finish(request, session, [MessageCreated(conv.id, msg.seq)])
+    await _finish(request, session, [MessageCreated.of(msg)])
     return AgentMessageOut.model_validate(msg)
 
 
@@ -266,7 +266,7 @@ async def note(
         internal=True,
     )
     assert msg is not None
-    await _finish(request, session, [MessageCreated(conv.id, msg.seq)])
+    await _finish(request, session, [MessageCreated.of(msg)])
     return AgentMessageOut.model_validate(msg)
 
 

@@ -3,8 +3,11 @@ ephemeral ones (streamed tokens, typing) carry their payload and may be dropped.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from app.models import Message
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,17 @@ class Event:
 class MessageCreated(Event):
     type: ClassVar[str] = "message"
     seq: int
+    # The committed row itself, for this process's sockets only: they can send it without
+    # reading it back. It never crosses to other replicas, which read the database.
+    message: Message | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, message: Message) -> MessageCreated:
+        """The event for a message its transaction has committed."""
+        return cls(message.conversation_id, message.seq, message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "conversation_id": self.conversation_id, "seq": self.seq}
 
 
 @dataclass(frozen=True)

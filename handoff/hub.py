@@ -43,6 +43,7 @@ Frame = dict[str, Any]
 class Sync:  # send what this socket has not seen of a conversation, up to at least `seq`
     conversation_id: str
     seq: int | None  # None: up to the conversation's latest message
+    message: Message | None = None  # message `seq` when this process committed it
 
 
 class Connection:
@@ -66,6 +67,7 @@ class Connection:
                 if isinstance(pending, Sync) and pending.conversation_id == item.conversation_id:
                     if pending.seq is not None:
                         pending.seq = None if item.seq is None else max(pending.seq, item.seq)
+                    pending.message = None  # a range now: read from the database
                     return
         if len(self._items) >= SEND_QUEUE:
             self.drop(1013, "try again later")
@@ -106,6 +108,12 @@ class Connection:
         cid, done = item.conversation_id, self.sent.get(item.conversation_id)
         if done is None or (item.seq is not None and item.seq <= done):
             return  # unsubscribed meanwhile, or already sent: never a duplicate
+        if item.message is not None and item.seq == done + 1:
+            # The next message, committed by this process: no need to read it back.
+            if self.is_agent or not item.message.internal:
+                await self.ws.send_text(json.dumps(self._message(item.message)))
+            self.sent[cid] = item.seq
+            return
         latest, rows = await self.hub.read(cid, done, item.seq, internal=self.is_agent)
         if latest - done > MAX_GAP:
             self.sent[cid] = latest
@@ -176,7 +184,7 @@ class Hub:
         cid = event.conversation_id
         if isinstance(event, MessageCreated):
             for conn in self.by_conv.get(cid, ()):
-                conn.push(Sync(cid, event.seq))
+                conn.push(Sync(cid, event.seq, event.message))
             if self.agents and cid in self.waiting:
                 self.spawn(self._preview(event))
         elif isinstance(event, Typing):

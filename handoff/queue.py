@@ -113,7 +113,7 @@ async def transition(
         )
         assert msg is not None
         change.notice = msg
-        change.events.insert(0, MessageCreated(conv.id, msg.seq))
+        change.events.insert(0, MessageCreated.of(msg))
     return change
 
 

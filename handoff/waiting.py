@@ -88,4 +88,4 @@ async def leave_contact(
         return Change(status=conv.status)
     msg = await conversations.append(session, conv.id, "system", text, kind="event")
     assert msg is not None
-    return Change(status=conv.status, notice=msg, events=[MessageCreated(conv.id, msg.seq)])
+    return Change(status=conv.status, notice=msg, events=[MessageCreated.of(msg)])

@@ -172,7 +172,7 @@ async def _customer_message(conn: Connection, cid: str, frame: Frame) -> None:
         message, is_new = await conversations.append_customer(s, cid, text, body.client_id)
     conn.push({"type": "ack", "client_id": body.client_id, "seq": message.seq})
     if is_new:
-        await svc.broker.publish(MessageCreated(cid, message.seq))
+        await svc.broker.publish(MessageCreated.of(message))
         conn.hub.spawn(_turn(conn.hub, cid, message))
 
 
