@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,7 @@ from app.db import SessionDep
 from app.errors import Forbidden, Invalid, Unauthorized
 from app.models import AuthSession, User, utcnow
 from app.security import hash_password, hash_token, needs_rehash, new_token, verify_password
+from handoff.events import SessionEnded
 
 ROLES = ("agent", "operator")
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -110,12 +111,12 @@ async def login(body: LoginIn, session: SessionDep) -> LoginOut:
 
 @router.post("/logout", status_code=204)
 async def logout(
-    session: SessionDep, authorization: Annotated[str | None, Header()] = None
+    request: Request, session: SessionDep, authorization: Annotated[str | None, Header()] = None
 ) -> None:
-    """Revoke this session token."""
+    """Revoke this session token; consoles still connected with it close at once."""
+    token_hash = hash_token(_bearer(authorization))
     await session.execute(
-        update(AuthSession)
-        .where(AuthSession.token_hash == hash_token(_bearer(authorization)))
-        .values(revoked_at=utcnow())
+        update(AuthSession).where(AuthSession.token_hash == token_hash).values(revoked_at=utcnow())
     )
     await session.commit()
+    await request.app.state.services.broker.publish(SessionEnded.of(token_hash))

@@ -74,9 +74,30 @@ class Typing(Event):
     typing: bool
 
 
+@dataclass(frozen=True)
+class SessionEnded(Event):
+    """An agent's login was revoked: the consoles using it close, on every replica. It belongs
+    to no conversation (conversation_id is empty)."""
+
+    type: ClassVar[str] = "session_ended"
+    token_hash: str
+
+    @classmethod
+    def of(cls, token_hash: str) -> SessionEnded:
+        return cls("", token_hash)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
-    for cls in (MessageCreated, StatusChanged, QueueChanged, Token, DraftDiscarded, Typing)
+    for cls in (
+        MessageCreated,
+        StatusChanged,
+        QueueChanged,
+        Token,
+        DraftDiscarded,
+        Typing,
+        SessionEnded,
+    )
 }
 
 

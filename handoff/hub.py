@@ -17,7 +17,7 @@ from sqlalchemy import select
 from starlette.websockets import WebSocket
 
 from app import conversations
-from app.models import Conversation, Message
+from app.models import AuthSession, Conversation, Message, User
 from app.schemas import MessageOut
 from app.services import Services
 from handoff import assignment, waiting
@@ -26,6 +26,7 @@ from handoff.events import (
     Event,
     MessageCreated,
     QueueChanged,
+    SessionEnded,
     StatusChanged,
     Token,
     Typing,
@@ -49,8 +50,16 @@ class Sync:  # send what this socket has not seen of a conversation, up to at le
 class Connection:
     """One websocket: a customer (one conversation) or an agent (the conversations they hold)."""
 
-    def __init__(self, ws: WebSocket, hub: Hub, role: str, user_id: int | None = None) -> None:
+    def __init__(
+        self,
+        ws: WebSocket,
+        hub: Hub,
+        role: str,
+        user_id: int | None = None,
+        login: str | None = None,
+    ) -> None:
         self.ws, self.hub, self.role, self.user_id = ws, hub, role, user_id
+        self.login = login  # an agent's session-token hash: revoking it closes this socket
         self.is_agent = role == "agent"
         self.sent: dict[str, int] = {}  # conversation id -> last seq sent on this socket
         self.status: str | None = None  # a customer's conversation status, for queue positions
@@ -182,7 +191,9 @@ class Hub:
     async def dispatch(self, event: Event) -> None:
         """Fan one event out; anything that needs the database runs in the background."""
         cid = event.conversation_id
-        if isinstance(event, MessageCreated):
+        if isinstance(event, SessionEnded):
+            self.end_logins({event.token_hash})
+        elif isinstance(event, MessageCreated):
             for conn in self.by_conv.get(cid, ()):
                 conn.push(Sync(cid, event.seq, event.message))
             if self.agents and cid in self.waiting:
@@ -274,13 +285,23 @@ class Hub:
             if cid not in conn.sent:
                 conn.push(frame, ephemeral=True)
 
+    def end_logins(self, token_hashes: set[str]) -> None:
+        """Close the consoles connected with these (revoked) logins."""
+        for conn in [c for c in self.agents if c.login in token_hashes]:
+            conn.drop(1008, "this session has ended; log in again")
+            self.detach(conn)  # no more events for it, even before the close completes
+
     async def _heartbeat(self) -> None:
-        """Application pings, and agent presence (and leases) kept fresh from any replica."""
+        """Application pings; agent presence (and leases) kept fresh from any replica, for
+        logins that are still valid (a missed logout event or a disabled account ends here)."""
         while True:
             await asyncio.sleep(PING_EVERY)
             for conn in [*self.agents, *self._customers()]:
                 conn.push({"type": "ping"}, ephemeral=True)
             try:
+                self.end_logins(
+                    await ended_logins(self.svc, {c.login for c in self.agents if c.login})
+                )
                 await mark_seen(self.svc, {c.user_id for c in self.agents if c.user_id is not None})
             except Exception:
                 log.warning("could not record agent presence", exc_info=True)
@@ -295,6 +316,20 @@ def status_frame(
     if place is not None:
         frame["position"], frame["expected_wait_seconds"] = place
     return frame
+
+
+async def ended_logins(svc: Services, token_hashes: set[str]) -> set[str]:
+    """Those of these logins that were revoked, or whose account was disabled or removed."""
+    if not token_hashes:
+        return set()
+    async with svc.sessions() as s:
+        rows = await s.execute(
+            select(AuthSession.token_hash)
+            .join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.token_hash.in_(token_hashes))
+            .where(AuthSession.revoked_at.is_(None), User.active.is_(True))
+        )
+        return token_hashes - set(rows.scalars())
 
 
 async def mark_seen(svc: Services, user_ids: set[int]) -> None:

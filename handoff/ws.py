@@ -23,6 +23,7 @@ from app.errors import NotFound, Unauthorized
 from app.models import Conversation, Message
 from app.pipeline import run_turn
 from app.schemas import MessageIn
+from app.security import hash_token
 from handoff.events import MessageCreated, Typing
 from handoff.hub import Connection, Hub, mark_seen, status_frame
 
@@ -197,7 +198,7 @@ async def agent_socket(ws: WebSocket) -> None:
     if user is None:
         await _close(ws, 1008, "this session has ended; log in again")
         return
-    conn = Connection(ws, hub, "agent", user.id)
+    conn = Connection(ws, hub, "agent", user.id, hash_token(auth["token"]))
     hub.agents.add(conn)
     conn.push({"type": "ready", "role": user.role, "name": user.display_name})
     await mark_seen(hub.svc, {user.id})

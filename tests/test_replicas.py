@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from app.db import create_engine, sessionmaker
 from tests.conftest import Chat, empty_database
@@ -165,3 +166,20 @@ async def test_customer_on_a_and_agent_on_b_reach_each_other(
         assert got[-1]["message"]["text"] == "Hi from B"
         await agent.close()
         await cust.close()
+
+
+async def test_logout_on_a_closes_the_console_on_b(replicas: tuple[Replica, Replica]) -> None:
+    a, b = replicas
+    async with httpx.AsyncClient(base_url=a.url, timeout=30) as http_a:
+        login = await http_a.post(
+            "/api/v1/auth/login", json={"email": "agent@example.com", "password": "agent-password"}
+        )
+        token = login.json()["token"]
+        agent = await _socket(b.ws("/api/v1/agent/ws"), {"token": token})
+        r = await http_a.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 204
+        with pytest.raises(ConnectionClosed) as info:
+            async with asyncio.timeout(5):  # through Redis, not the 20 s heartbeat
+                while True:
+                    await agent.recv()
+        assert info.value.rcvd is not None and info.value.rcvd.code == 1008

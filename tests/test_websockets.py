@@ -7,7 +7,8 @@ import asyncio
 import json
 import socket
 from collections.abc import Callable
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -15,6 +16,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
+from app.db import create_engine, sessionmaker
+from app.security import hash_token
+from app.services import Services
+from handoff.hub import ended_logins
 from tests.conftest import Chat
 from tests.llm_stub import ThreadedServer
 
@@ -272,3 +277,36 @@ async def test_slow_client_loses_typing_first_then_resumes(
         await again.close()
     await slow.close()
     await agent.close()
+
+
+async def test_logout_closes_the_agents_console_at_once(
+    server: ThreadedServer, chat: Chat, client: httpx.AsyncClient
+) -> None:
+    await chat.start()
+    token, agent = await agent_holding(server, client, chat)
+    r = await client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 204
+    assert await closed_with(agent) == 1008  # within closed_with's few seconds, not a heartbeat
+    again = await open_socket(server, "/api/v1/agent/ws")
+    await again.send(json.dumps({"type": "auth", "token": token}))
+    assert await closed_with(again) == 1008
+
+
+async def test_heartbeat_finds_revoked_and_unknown_logins(
+    db_url: str, client: httpx.AsyncClient
+) -> None:
+    """The safety net for a logout event a replica missed, or an account disabled in the
+    database: the heartbeat asks which of its consoles' logins no longer hold."""
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": "agent@example.com", "password": "agent-password"}
+    )
+    token = login.json()["token"]
+    engine = create_engine(db_url)
+    svc = cast(Services, SimpleNamespace(sessions=sessionmaker(engine)))
+    try:
+        live, unknown = hash_token(token), hash_token("never-issued")
+        assert await ended_logins(svc, {live, unknown}) == {unknown}
+        await client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+        assert await ended_logins(svc, {live}) == {live}
+    finally:
+        await engine.dispose()
