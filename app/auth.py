@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import SessionDep
@@ -54,12 +54,22 @@ async def create_user(
     return user
 
 
+# A login holds while it is not revoked and its account is active (an agent's session-token
+# hash and the user it belongs to, joined).
+_HOLDS = and_(AuthSession.user_id == User.id, AuthSession.revoked_at.is_(None), User.active)
+
+
 async def user_for_token(session: AsyncSession, token: str) -> User | None:
-    row = await session.get(AuthSession, hash_token(token))
-    if row is None or row.revoked_at is not None:
-        return None
-    user = await session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    query = select(User).where(AuthSession.token_hash == hash_token(token), _HOLDS)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def ended_logins(session: AsyncSession, token_hashes: set[str]) -> set[str]:
+    """Those of these logins that no longer hold (revoked, or the account disabled or gone)."""
+    if not token_hashes:
+        return set()
+    query = select(AuthSession.token_hash).where(AuthSession.token_hash.in_(token_hashes), _HOLDS)
+    return token_hashes - set((await session.execute(query)).scalars())
 
 
 def bearer_token(authorization: str | None, hint: str) -> str:

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from starlette.websockets import WebSocket
 
 from app import conversations
-from app.models import AuthSession, Conversation, Message, User
+from app.auth import ended_logins
+from app.models import Conversation, Message
 from app.schemas import MessageOut
 from app.services import Services
 from handoff import assignment, waiting
@@ -299,9 +300,9 @@ class Hub:
             for conn in [*self.agents, *self._customers()]:
                 conn.push({"type": "ping"}, ephemeral=True)
             try:
-                self.end_logins(
-                    await ended_logins(self.svc, {c.login for c in self.agents if c.login})
-                )
+                async with self.svc.sessions() as s:
+                    logins = {c.login for c in self.agents if c.login}
+                    self.end_logins(await ended_logins(s, logins))
                 await mark_seen(self.svc, {c.user_id for c in self.agents if c.user_id is not None})
             except Exception:
                 log.warning("could not record agent presence", exc_info=True)
@@ -316,20 +317,6 @@ def status_frame(
     if place is not None:
         frame["position"], frame["expected_wait_seconds"] = place
     return frame
-
-
-async def ended_logins(svc: Services, token_hashes: set[str]) -> set[str]:
-    """Those of these logins that were revoked, or whose account was disabled or removed."""
-    if not token_hashes:
-        return set()
-    async with svc.sessions() as s:
-        rows = await s.execute(
-            select(AuthSession.token_hash)
-            .join(User, User.id == AuthSession.user_id)
-            .where(AuthSession.token_hash.in_(token_hashes))
-            .where(AuthSession.revoked_at.is_(None), User.active.is_(True))
-        )
-        return token_hashes - set(rows.scalars())
 
 
 async def mark_seen(svc: Services, user_ids: set[int]) -> None:

@@ -7,8 +7,7 @@ import asyncio
 import json
 import socket
 from collections.abc import Callable
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
@@ -16,10 +15,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
+from app.auth import ended_logins
 from app.db import create_engine, sessionmaker
 from app.security import hash_token
-from app.services import Services
-from handoff.hub import ended_logins
 from tests.conftest import Chat
 from tests.llm_stub import ThreadedServer
 
@@ -302,11 +300,13 @@ async def test_heartbeat_finds_revoked_and_unknown_logins(
     )
     token = login.json()["token"]
     engine = create_engine(db_url)
-    svc = cast(Services, SimpleNamespace(sessions=sessionmaker(engine)))
+    sessions = sessionmaker(engine)
     try:
         live, unknown = hash_token(token), hash_token("never-issued")
-        assert await ended_logins(svc, {live, unknown}) == {unknown}
+        async with sessions() as s:
+            assert await ended_logins(s, {live, unknown}) == {unknown}
         await client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
-        assert await ended_logins(svc, {live}) == {live}
+        async with sessions() as s:
+            assert await ended_logins(s, {live}) == {live}
     finally:
         await engine.dispose()
