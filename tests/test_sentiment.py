@@ -25,6 +25,7 @@ from app.evals.sentiment import (
     format_report,
 )
 from app.sentiment import (
+    TRAINING_SOURCES,
     HeadSentiment,
     LexiconSentiment,
     SentimentUnavailable,
@@ -36,13 +37,6 @@ from app.sentiment import (
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 DATA = Path(__file__).resolve().parents[1] / "app" / "data" / "sentiment"
-SOURCES = (
-    "handwritten.jsonl",
-    "offtopic.jsonl",
-    "bitext.jsonl",
-    "clinc150.jsonl",
-    "banking77.jsonl",
-)
 
 CLEAR = [
     ("en", "negative", "This is outrageous, my order is lost and nobody cares!"),
@@ -115,7 +109,7 @@ def test_shipped_head_matches_the_shipped_data() -> None:
     import hashlib
 
     digest = hashlib.sha256()
-    for name in SOURCES:
+    for name in TRAINING_SOURCES:
         digest.update((DATA / name).read_bytes())
     head = json.loads((DATA / "head.json").read_text(encoding="utf-8"))
     assert head["training"]["data_sha256"] == digest.hexdigest(), (
@@ -292,7 +286,7 @@ def test_eval_set_is_multilingual_and_apart_from_training() -> None:
     assert len(rows) >= 150
     assert {r["lang"] for r in rows} == {"en", "nl", "de", "fr", "es"}
     assert {r["label"] for r in rows} == {"negative", "neutral", "positive"}
-    training: set[str] = set().union(*(_texts(DATA / name) for name in SOURCES))
+    training: set[str] = set().union(*(_texts(DATA / name) for name in TRAINING_SOURCES))
     assert not _texts(DEFAULT_SET) & training
     offtopic = [r for r in rows if r.get("set") == OFFTOPIC]
     assert len(offtopic) >= 40 and {r["label"] for r in offtopic} == {"neutral"}
