@@ -37,7 +37,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG = os.environ.get("TANDEM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("TANDEM_TEST_REDIS", "redis://127.0.0.1:6379/0")
 TOKEN = "bench-conversation-token"  # every benchmark conversation shares it (stored hashed)
 Conn = Any  # websockets ClientConnection
@@ -115,26 +114,6 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=5)
-
-
-async def _admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def fresh_database() -> tuple[str, str]:
-    from app.db import migrate
-
-    name = f"tandem_bench_{secrets.token_hex(4)}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    url = PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + name
-    migrate(url)
-    return name, url
 
 
 async def seed(
@@ -389,13 +368,14 @@ def main() -> None:
         help="mean seconds between one conversation's messages (people type; 10 s by default)",
     )
     args = p.parse_args()
+    from tests.databases import pg_database
+
     raise_nofile()
     impls = [i for i in args.ws.split(",") if i != "wsproto" or importlib.util.find_spec("wsproto")]
     n_idle, n_held, active, duration = (
         (200, 1000, 50, 5.0) if args.quick else (2000, 10_000, 200, 20.0)
     )
-    name, url = fresh_database()
-    try:
+    with pg_database("tandem_bench") as url:
         best = impls[0]
         if not args.latency_only:
             ids, _ = asyncio.run(seed(url, n_held, 0, 0))
@@ -410,8 +390,6 @@ def main() -> None:
                 url, active, two, max(duration, 2 * args.interval), best, args.interval
             )
             report_latency(label, values, active)
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     print(f"\nLeanest uvicorn websocket implementation here: --ws {best}")
 
 

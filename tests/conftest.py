@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
@@ -18,21 +16,13 @@ from app.db import create_engine, migrate, sessionmaker
 from app.embeddings import Embedder, load_embedder
 from app.main import create_app
 from app.settings import Settings
+from tests.databases import pg_database
 from tests.llm_stub import StubState, ThreadedServer, build
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-PG_ADMIN = os.environ.get("TANDEM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-async def _pg(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @contextmanager
@@ -44,14 +34,8 @@ def empty_database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         migrate(url)
         yield url
         return
-    name = f"tandem_t_{secrets.token_hex(4)}"
-    asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
-    try:
-        base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        migrate(f"{base}/{name}")
-        yield f"{base}/{name}"
-    finally:
-        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with pg_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
