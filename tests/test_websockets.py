@@ -310,3 +310,24 @@ async def test_heartbeat_finds_revoked_and_unknown_logins(
             assert await ended_logins(s, {live}) == {live}
     finally:
         await engine.dispose()
+
+
+async def test_agents_see_a_preview_of_a_waiting_customers_message(
+    server: ThreadedServer, chat: Chat, client: httpx.AsyncClient
+) -> None:
+    await chat.start()
+    r = await client.post(f"/api/v1/conversations/{chat.id}/handoff", headers=chat.auth)
+    assert r.status_code < 300, r.text
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": "agent@example.com", "password": "agent-password"}
+    )
+    agent = await open_socket(server, "/api/v1/agent/ws")
+    await agent.send(json.dumps({"type": "auth", "token": login.json()["token"]}))
+    await until(agent, lambda f: f["type"] == "ready")
+    cust = await customer(server, chat, last_seq=10_000)
+    await until(cust, lambda f: f["type"] == "status")
+    await cust.send(json.dumps({"type": "message", "text": "Still there?", "client_id": "w-1"}))
+    got = await until(agent, lambda f: f["type"] == "preview")
+    assert (got[-1]["conversation_id"], got[-1]["text"]) == (chat.id, "Still there?")
+    await agent.close()
+    await cust.close()
