@@ -273,12 +273,14 @@ class Hub:
 
     async def _preview(self, event: MessageCreated) -> None:
         """A waiting customer's new message, shown to every agent (the queue is the truth)."""
+        cid, msg = event.conversation_id, event.message  # the row, if this process wrote it
         async with self.svc.sessions() as s:
-            conv = await s.get(Conversation, event.conversation_id)
-            rows = await conversations.after(s, event.conversation_id, event.seq - 1, limit=1)
-        if conv is None or conv.status not in WAITING or not rows:
+            conv = await s.get(Conversation, cid)
+            if msg is None:
+                rows = await conversations.after(s, cid, event.seq - 1, limit=1)
+                msg = rows[0] if rows else None
+        if conv is None or conv.status not in WAITING or msg is None:
             return
-        msg, cid = rows[0], event.conversation_id
         if msg.seq != event.seq or msg.role != "customer":
             return
         frame = {"type": "preview", "conversation_id": cid, "seq": msg.seq, "text": msg.text}
