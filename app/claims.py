@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from app import confidence_lexicon as lex
-from app.checks import fold
+from app.text import fold
 
 
 @lru_cache(maxsize=64)

@@ -21,8 +21,9 @@ from typing import Protocol
 
 from app import claims
 from app import confidence_lexicon as lex
-from app.checks import fold, words
+from app.checks import words
 from app.checks_phrases import NEGATORS
+from app.text import fold
 
 
 class PassageLike(Protocol):

@@ -1,6 +1,6 @@
 """Word lists behind the confidence check, in English, Dutch, German, French and Spanish.
 
-All words are folded (casefolded, accents stripped) as `app.checks.fold` leaves them.
+All words are folded (casefolded, accents stripped) as `app.text.fold` leaves them.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ phrasing is covered as soon as its words are.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from app.text import fold
 
 
 def _words(text: str) -> frozenset[str]:
@@ -260,8 +261,7 @@ COUNTER_ANCHORS = _sentences("""what is the address of your human resources depa
 
 def normalise(text: str) -> str:
     """Casefolded, accent-free text with contractions and elisions split into words."""
-    text = re.sub("n['\u2019]t\\b", " not", text.casefold())
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = fold(re.sub("n['\u2019]t\\b", " not", text.casefold()))
     text = re.sub("['\u2019`\u00b4\\-_/]", " ", text)
     for pattern, replacement in PHRASES:
         text = re.sub(pattern, replacement, text)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.documents import passage_text
 from app.embeddings import Embedder
 from app.models import Chunk, Document, KnowledgeVersion
+from app.text import fold
 
 log = logging.getLogger("tandem.retrieval")
 
@@ -74,17 +74,13 @@ lo le me hola gracias favor cuanto cuanta cuantos tiempo algo ya ahora
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 # Numbers keep their separators ("4.95", "15:00"), everything else splits at non-letters.
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|\w+")
-_ACCENTS = re.compile(r"[\u0300-\u036f]")
 
 Vector = npt.NDArray[np.float32]
 
 
 def tokenize(text: str) -> list[str]:
     """Casefolded, accent-free words without stopwords; the same for every language."""
-    folded = text.casefold()
-    if not folded.isascii():
-        folded = _ACCENTS.sub("", unicodedata.normalize("NFKD", folded))
-    return [t for t in _TOKEN.findall(folded) if t not in STOPWORDS]
+    return [t for t in _TOKEN.findall(fold(text)) if t not in STOPWORDS]
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
-from app.checks import fold
+from app.text import fold
 
 
 class Topic(BaseModel):

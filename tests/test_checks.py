@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from app.checks import OutputVerdict, check_output, fold, words
+from app.checks import OutputVerdict, check_output, words
 from app.evals.checks import BARS, evaluate, format_report
+from app.text import fold
 
 CANARY = "tandem-canary-0a1b2c3d4e5f6789"
 
