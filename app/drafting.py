@@ -21,6 +21,8 @@ MARKUP = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s[^<>]{0,80})?/?>")
 def tidy(text: str) -> str:
     """The model's text without stray markup tags and with collapsed blank space."""
     return re.sub(r"[ \t]{2,}", " ", MARKUP.sub("", text)).strip()
+
+
 Release = Callable[[str], Awaitable[None]]
 
 
