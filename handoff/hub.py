@@ -65,33 +65,37 @@ class Connection:
         self.sent: dict[str, int] = {}  # conversation id -> last seq sent on this socket
         self.status: str | None = None  # a customer's conversation status, for queue positions
         self.closed = False
-        self._items: deque[Frame | Sync] = deque()
-        self._writer: asyncio.Task[None] | None = None  # only while there is something to send
+        # The send queue and its writer exist only while there is something to send: an idle
+        # socket (most of them) holds neither (an empty deque alone is about 0.75 KiB).
+        self._items: deque[Frame | Sync] | None = None
+        self._writer: asyncio.Task[None] | None = None
 
     def push(self, item: Frame | Sync, *, ephemeral: bool = False) -> None:
         """Queue a frame or a pointer; never blocks the publisher."""
-        if self.closed or (ephemeral and len(self._items) >= SEND_QUEUE // 2):
+        queued = 0 if self._items is None else len(self._items)
+        if self.closed or (ephemeral and queued >= SEND_QUEUE // 2):
             return
         if isinstance(item, Sync):
-            for pending in self._items:  # one pending sync per conversation reads it all
+            for pending in self._items or ():  # one pending sync per conversation reads it all
                 if isinstance(pending, Sync) and pending.conversation_id == item.conversation_id:
                     if pending.seq is not None:
                         pending.seq = None if item.seq is None else max(pending.seq, item.seq)
                     pending.message = None  # a range now: read from the database
                     return
-        if len(self._items) >= SEND_QUEUE:
+        if queued >= SEND_QUEUE:
             self.drop(1013, "try again later")
             return
-        self._items.append(item)
-        if self._writer is None:
+        if self._items is None:
+            self._items = deque()
             self._writer = asyncio.create_task(self._drain())
+        self._items.append(item)
 
     def drop(self, code: int, reason: str) -> None:
         """Disconnect without waiting for a client that does not read."""
         if self.closed:
             return
         self.closed = True
-        self._items.clear()
+        self._items = None
         if self._writer is not None:
             self._writer.cancel()
         self.hub.spawn(self._close(code, reason))
@@ -112,7 +116,7 @@ class Connection:
             log.info("send failed; closing the socket", exc_info=True)
             self.drop(1011, "send failed")
         finally:
-            self._writer = None
+            self._writer = self._items = None
 
     async def _sync(self, item: Sync) -> None:
         cid, done = item.conversation_id, self.sent.get(item.conversation_id)
