@@ -162,6 +162,26 @@ async def test_human_only_switch(chat: Chat, llm: StubState) -> None:
         await chat.http.put("/api/v1/admin/settings", json=current, headers=ops)
 
 
+async def test_answers_count_towards_the_bot_turn_limit(chat: Chat, llm: StubState) -> None:
+    ops = await operator(chat.http)
+    current = (await chat.http.get("/api/v1/admin/settings", headers=ops)).json()
+    limit = {**current, "policy": {**current["policy"], "max_bot_turns": 2}}
+    assert (
+        await chat.http.put("/api/v1/admin/settings", json=limit, headers=ops)
+    ).status_code == 200
+    try:
+        await chat.start()
+        for _ in range(2):
+            data = await chat.say("How long does delivery take?")
+            assert data["escalation"] is None and data["status"] == "bot"
+        data = await chat.say("Which payment methods can I use?")
+        assert data["escalation"]["reason"] == "max_bot_turns"
+        assert data["status"] != "bot"
+        assert len(llm.requests) == 2  # the third question went to a person, not the model
+    finally:
+        await chat.http.put("/api/v1/admin/settings", json=current, headers=ops)
+
+
 async def test_every_turn_leaves_a_chained_decision(chat: Chat, llm: StubState) -> None:
     await chat.start()
     await chat.say("How long does delivery take?")
