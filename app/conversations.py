@@ -51,23 +51,24 @@ async def append(
     author: str | None = None,
     internal: bool = False,
     require_status: str | None = None,
+    bot_turn: bool = False,
 ) -> Message | None:
     """Insert a message with the next sequence number, in the caller's transaction.
 
     The UPDATE ... RETURNING takes the conversation's row lock (PostgreSQL) or the database
     write lock (SQLite), so two appends to one conversation never get the same number. With
     `require_status`, nothing is written (and None returned) unless the conversation is still
-    in that status: a bot reply racing a handoff is dropped atomically.
+    in that status: a bot reply racing a handoff is dropped atomically. `bot_turn` counts an
+    answer towards the policy's limit of bot turns in the same statement.
     """
     query = update(Conversation).where(Conversation.id == conversation_id)
     if require_status is not None:
         query = query.where(Conversation.status == require_status)
+    values: dict[str, Any] = {"last_seq": Conversation.last_seq + 1, "updated_at": utcnow()}
+    if bot_turn:
+        values["bot_turns"] = Conversation.bot_turns + 1
     seq = (
-        await session.execute(
-            query.values(last_seq=Conversation.last_seq + 1, updated_at=utcnow()).returning(
-                Conversation.last_seq
-            )
-        )
+        await session.execute(query.values(**values).returning(Conversation.last_seq))
     ).scalar_one_or_none()
     if seq is None:
         if require_status is None:

@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 import anyio
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app import conversations, decisions, drafting, escalation, policy, redaction
 from app.analysis import Analysis, Reading, analyse, read
@@ -263,6 +263,7 @@ async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) 
                 sources=out.sources if verdict.outcome == "answered" else [],
                 reply_to=message.seq,
                 require_status="bot",
+                bot_turn=verdict.outcome == "answered",
             )
             if reply is None:  # a handoff committed while we were drafting: stay silent
                 verdict = Verdict("declined", "handed_over")
@@ -271,13 +272,7 @@ async def _persist(svc: Services, ctx: Context, message: Message, out: Outcome) 
                 stored.append(reply)
                 events.append(MessageCreated.of(reply))
         if verdict.outcome == "answered" and replied:
-            # The reply's append holds the conversation's lock, so it is still with the AI.
-            await s.execute(
-                update(Conversation)
-                .where(Conversation.id == cid)
-                .values(bot_turns=Conversation.bot_turns + 1)
-            )
-            status = "bot"
+            status = "bot"  # the reply's append required it and holds the conversation's lock
         else:
             conv = await s.get(Conversation, cid)  # first read in this session: current
             assert conv is not None
