@@ -68,19 +68,22 @@ async def run_turn(
     message: Message,
     reading: asyncio.Future[Reading] | None = None,
 ) -> Turn:
-    """Answer, decline or hand over for one stored customer message (`reading`: its
-    `start_reading`, if the caller began it)."""
-    if reading is None:
-        reading = start_reading(svc, message.text)
+    """Answer, decline or hand over for one stored customer message. `reading` is the message's
+    `start_reading` if the caller began it; otherwise it starts here, once the AI is known to
+    hold the conversation (people's conversations never pay for an embedding)."""
     try:
         ctx = await _load(svc, conversation_id, message.seq)
     except BaseException:
-        reading.cancel()
+        if reading is not None:
+            reading.cancel()
         raise
     if ctx.conv.status != "bot":  # held by people: the message is theirs, the AI stays out
-        reading.cancel()
+        if reading is not None:
+            reading.cancel()
         await svc.broker.publish(MessageCreated.of(message))
         return Turn([message], ctx.conv.status)
+    if reading is None:
+        reading = start_reading(svc, message.text)
     # Retrieval comes after _load, which brought the index up to date with the knowledge base.
     analysis = await anyio.to_thread.run_sync(analyse, await reading, svc.retriever)
     outcome = await _decide(svc, ctx, message, analysis)

@@ -21,7 +21,7 @@ from app import conversations
 from app.auth import user_for_token
 from app.errors import NotFound, Unauthorized
 from app.models import Conversation, Message
-from app.pipeline import run_turn
+from app.pipeline import run_turn, start_reading
 from app.schemas import MessageIn
 from app.security import hash_token
 from handoff.events import MessageCreated, Typing
@@ -184,7 +184,7 @@ async def _turn(hub: Hub, cid: str, message: Message) -> None:
         query = select(Conversation.status).where(Conversation.id == cid)
         status = (await s.execute(query)).scalar_one_or_none()
     if status in ("bot", "closed"):
-        await run_turn(hub.svc, cid, message)
+        await run_turn(hub.svc, cid, message, start_reading(hub.svc, message.text))
 
 
 async def agent_socket(ws: WebSocket) -> None:

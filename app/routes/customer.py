@@ -139,16 +139,13 @@ async def send_message(
             session, conversation_id, text, body.client_id
         )
         await session.commit()
-    except BaseException:
+        if is_new:
+            turn = await run_turn(svc, conversation_id, message, reading)
+        else:
+            turn = await _replay_turn(svc, conversation_id, message)
+    finally:
         if reading is not None:
-            reading.cancel()
-        raise
-    if is_new:
-        turn = await run_turn(svc, conversation_id, message, reading)
-    else:
-        if reading is not None:
-            reading.cancel()
-        turn = await _replay_turn(svc, conversation_id, message)
+            reading.cancel()  # unused after a retry or an error; once the turn read it, a no-op
     response.headers["X-Tandem-LLM-Ms"] = f"{turn.llm_seconds * 1000:.1f}"
     return _turn_out(turn)
 
