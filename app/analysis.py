@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app import redaction
+from app.checks import redaction
+from app.checks.human_request import HumanRequest, HumanRequestDetector
+from app.checks.sentiment import Sentiment, SentimentModel
 from app.embeddings import Embedder, Vectors
-from app.human_request import HumanRequest, HumanRequestDetector
 from app.retrieval import Passage, Retriever
-from app.sentiment import Sentiment, SentimentModel
 
 
 @dataclass(frozen=True)

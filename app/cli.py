@@ -187,7 +187,7 @@ async def _create_user_async(email: str, password: str, role: str, name: str) ->
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from app.sentiment import fetch_model
+    from app.checks.sentiment import fetch_model
 
     path = fetch_model(args.name, args.dest)
     print(f"saved {args.name} to {path}; set TANDEM_SENTIMENT_MODEL={path}")

@@ -7,9 +7,10 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from app import prompt, redaction
-from app.checks import check_output
-from app.confidence import unsupported_claims
+from app import prompt
+from app.checks import redaction
+from app.checks.confidence import unsupported_claims
+from app.checks.output import check_output
 from app.llm import LLM, Draft
 from app.retrieval import Passage
 

@@ -17,16 +17,16 @@ from sqlalchemy import text
 
 from app import errors
 from app.auth import router as auth_router
+from app.checks.human_request import HumanRequestDetector
+from app.checks.redaction import RedactingFilter
+from app.checks.sentiment import load_sentiment
 from app.db import create_engine, sessionmaker
 from app.embeddings import load_embedder
-from app.human_request import HumanRequestDetector
 from app.llm import LLM
-from app.redaction import RedactingFilter
 from app.retrieval import Retriever
 from app.routes.admin import router as admin_router
 from app.routes.customer import router as customer_router
 from app.routes.pages import router as pages_router
-from app.sentiment import load_sentiment
 from app.services import Services
 from app.settings import Settings
 from disclosure.policy_page import render as render_policy

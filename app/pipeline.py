@@ -12,16 +12,17 @@ from typing import Any
 import anyio
 from sqlalchemy import select
 
-from app import conversations, decisions, drafting, escalation, policy, redaction
+from app import conversations, decisions, drafting, escalation, policy
 from app.analysis import Analysis, Reading, analyse, read
-from app.checks import check_output
-from app.confidence import Confidence, assess, says_dont_know
+from app.checks import redaction
+from app.checks.confidence import Confidence, assess, says_dont_know
+from app.checks.output import check_output
+from app.checks.sentiment import rolling
+from app.checks.topics import match_topic
 from app.escalation import Signals, Verdict
 from app.llm import LLMUnavailable
 from app.models import Conversation, Decision, Message
-from app.sentiment import rolling
 from app.services import Services
-from app.topics import match_topic
 from disclosure.texts import phrase
 from handoff import queue
 from handoff.events import DraftDiscarded, Event, MessageCreated, Token

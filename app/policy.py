@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.checks.topics import DEFAULT_TOPICS, Topic
 from app.models import OperatorSettings, SettingsChange, utcnow
-from app.topics import DEFAULT_TOPICS, Topic
 from disclosure.texts import LOCALES
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.checks.topics import match_topic
 from app.escalation import Signals, decide
 from app.models import Decision, Message
 from app.policy import Policy
-from app.topics import match_topic
 
 
 def _signals(d: Decision, text: str | None, policy: Policy) -> Signals | None:

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.checks.human_request import HumanRequestDetector
+from app.checks.sentiment import SentimentModel
 from app.embeddings import Embedder
-from app.human_request import HumanRequestDetector
 from app.llm import LLM
 from app.retrieval import Retriever
-from app.sentiment import SentimentModel
 from app.settings import Settings
 from handoff.broker import Broker
 

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.checks.redaction import scrub
 from app.decisions import describe
 from app.llm import LLM, LLMUnavailable
 from app.models import Decision, Message
-from app.redaction import scrub
 
 DEADLINE_SECONDS = 3.0
 MAX_CHARS = 400

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from app.sentiment import LABELS, TRAINING_SOURCES  # noqa: E402
+from app.checks.sentiment import LABELS, TRAINING_SOURCES  # noqa: E402
 
 DATA = ROOT / "app" / "data" / "sentiment"
 L2 = 0.01  # chosen by --cv among 0.001, 0.01, 0.03, 0.1 (calibration of the 0.85 threshold)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from app.checks import OutputVerdict, check_output, words
+from app.checks.output import OutputVerdict, check_output, words
 from app.evals.checks import BARS, evaluate, format_report
 from app.text import fold
 

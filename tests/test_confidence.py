@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.confidence import (
+from app.checks.confidence import (
     CAP_DONT_KNOW,
     CAP_NO_PASSAGES,
     CAP_UNSUPPORTED,

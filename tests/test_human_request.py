@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from app.checks.human_request import HumanRequest, HumanRequestDetector
 from app.embeddings import Embedder, Vectors
 from app.evals.human_request import (
     DATASET,
@@ -20,7 +21,6 @@ from app.evals.human_request import (
     format_report,
     load_rows,
 )
-from app.human_request import HumanRequest, HumanRequestDetector
 
 REQUESTS = {
     "en": [

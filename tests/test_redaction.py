@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from app import redaction
+from app.checks import redaction
+from app.checks.redaction_patterns import MAX_SCANNED_RUNS
 from app.evals import redaction as redaction_eval
-from app.redaction_rules import MAX_SCANNED_RUNS
 
 REDACTED = [
     ("Mail me at anna.jansen@example.nl please", "Mail me at <EMAIL_1> please"),
@@ -197,7 +197,7 @@ def test_imports_without_network() -> None:
         "def refuse(*a, **k): raise SystemExit('network used')\n"
         "socket.socket.connect = socket.socket.connect_ex = refuse\n"
         "socket.getaddrinfo = socket.create_connection = refuse\n"
-        "from app import redaction\n"
+        "from app.checks import redaction\n"
         "print(redaction.scrub('anna@example.com'))\n"
     )
     run = _fresh_python(script)
@@ -209,7 +209,7 @@ def test_import_and_first_use_load_no_nlp_stack() -> None:
     # transformers (hundreds of MiB) for redaction alone would break that budget.
     script = (
         "import sys\n"
-        "from app import redaction\n"
+        "from app.checks import redaction\n"
         "redaction.scrub('anna@example.com, NL91 ABNA 0417 1643 00, my name is Anna')\n"
         "heavy = ('torch', 'spacy', 'thinc', 'transformers', 'presidio_analyzer',\n"
         "         'presidio_anonymizer')\n"

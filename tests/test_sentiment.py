@@ -13,6 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.checks.sentiment import (
+    TRAINING_SOURCES,
+    HeadSentiment,
+    LexiconSentiment,
+    SentimentUnavailable,
+    TransformersSentiment,
+    load_sentiment,
+    map_label,
+    rolling,
+)
 from app.embeddings import Embedder, load_embedder
 from app.evals.sentiment import (
     CLINC150,
@@ -23,16 +33,6 @@ from app.evals.sentiment import (
     evaluate_offdomain,
     false_alarms,
     format_report,
-)
-from app.sentiment import (
-    TRAINING_SOURCES,
-    HeadSentiment,
-    LexiconSentiment,
-    SentimentUnavailable,
-    TransformersSentiment,
-    load_sentiment,
-    map_label,
-    rolling,
 )
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -212,7 +212,7 @@ def test_a_model_name_not_fetched_fails_fast_offline() -> None:
 def test_fetch_refuses_in_offline_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from huggingface_hub import constants
 
-    from app.sentiment import fetch_model
+    from app.checks.sentiment import fetch_model
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(SentimentUnavailable, match="HF_HUB_OFFLINE"):

@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.checks import check_output
-from app.confidence import unsupported_claims
+from app.checks.confidence import unsupported_claims
+from app.checks.output import check_output
 from app.db import migrate
 from app.main import create_app
 from app.retrieval import Passage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.topics import DEFAULT_TOPICS, Topic, match_topic, normalise
+from app.checks.topics import DEFAULT_TOPICS, Topic, match_topic, normalise
 
 
 def topic_of(text: str) -> str | None:

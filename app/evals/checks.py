@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from app.checks import check_output
-from app.confidence import PassageView, assess
+from app.checks.confidence import PassageView, assess
+from app.checks.output import check_output
 
 DATA = Path(__file__).parents[2] / "tests" / "data"
 CANARY = "tandem-canary-5e1c9a7b3d2f4068"  # the default canary of the shipped output set

@@ -15,8 +15,8 @@ from pathlib import Path
 from types import EllipsisType
 from typing import Any
 
+from app.checks.human_request import HumanRequestDetector
 from app.embeddings import Embedder, Vectors, load_embedder
-from app.human_request import HumanRequestDetector
 
 ROOT = Path(__file__).parents[2]
 DATASET = ROOT / "tests" / "data" / "human_requests.jsonl"

@@ -2,7 +2,7 @@
 
     python -m app.evals.redaction [PATH]
 
-runs `app.redaction` on PATH (default tests/data/pii_samples.jsonl) and prints a report.
+runs `app.checks.redaction` on PATH (default tests/data/pii_samples.jsonl) and prints a report.
 
 A labelled value counts as caught when it no longer appears in the redacted text and a
 placeholder of the right kind stands for it. A negative sample (no personal data) counts as a
@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from app import redaction
+from app.checks import redaction
 
 SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "data" / "pii_samples.jsonl"
 ROUNDS = 5

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from app.sentiment import LABELS, Sentiment, SentimentModel
+from app.checks.sentiment import LABELS, Sentiment, SentimentModel
 
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "sentiment_eval.jsonl"
 # The escalation policy's default thresholds on the probability of "negative".
@@ -44,8 +44,8 @@ def load_examples(path: Path) -> list[dict[str, str]]:
 
 def configured_model() -> SentimentModel:
     """The model the service would use with the current environment."""
+    from app.checks.sentiment import load_sentiment
     from app.embeddings import load_embedder
-    from app.sentiment import load_sentiment
     from app.settings import Settings
 
     settings = Settings()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from app import confidence_lexicon as lex
+from app.checks import confidence_words as lex
 from app.text import fold
 
 

@@ -1,6 +1,6 @@
 """Word lists and patterns behind the output checks, in English, Dutch, German, French, Spanish.
 
-Every pattern runs on normalised text (see `app.checks.words`): casefolded, accents stripped,
+Every pattern runs on normalised text (see `app.checks.output.words`): casefolded, accents stripped,
 punctuation turned into single spaces, `%` → `pct`, currency signs → `eur`/`usd`/`gbp`, and each
 sentence wrapped in ` | ` so a gap (`<G>`) never reaches into the next sentence.
 Placeholders: `<T>` the topic (a named group), `<G>` up to five words, `<G2>`/`<G3>` fewer.

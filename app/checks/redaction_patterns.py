@@ -1,10 +1,10 @@
-"""What counts as personal data: the offline recognizers behind `app.redaction`.
+"""What counts as personal data: the offline recognizers behind `app.checks.redaction`.
 
 Small patterns find candidates and well-kept libraries validate them: python-stdnum (IBAN, Luhn,
 national ids), `ipaddress`, tldextract's bundled public-suffix list (e-mail domains);
 phonenumbers finds phones. Context patterns find names and documents named as such. No NLP
 model, no spaCy or torch, nothing downloaded. Which finding wins, and which context excuses
-one (an order number, a version), is decided in `app.redaction`.
+one (an order number, a version), is decided in `app.checks.redaction`.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ _EMAIL = (
 _SUFFIXES = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=())
 
 # IP addresses: candidates in the usual notations, then `ipaddress` must parse them. Each
-# notation is a separate pattern: where they overlap, the longest match wins (app.redaction).
+# notation is a separate pattern: where they overlap, the longest match wins (app.checks.redaction).
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)"  # ASCII digits only
 _IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
 _H16 = r"[0-9A-Fa-f]{1,4}"
@@ -218,7 +218,7 @@ def _phrases(words: str) -> str:
 
 # A document number right after the document's name, in the five languages.
 # Up to four words may sit between ("numéro de passeport de mon fils : ..."); any digits there
-# belong to the value, and a reference word before it excuses it (app.redaction.NOT_AFTER).
+# belong to the value, and a reference word before it excuses it (app.checks.redaction.NOT_AFTER).
 _FILLER = r"(?:[ \t:#.,-]*(?:\p{L}{1,10}|n[°º])(?!\w)\.?){0,4}[ \t:#.,-]*\K"
 _PASSPORT = r"\b(?i:passport|passeport|pasaporte|paspoort|reisepass|pass(?=nummer|-nr))\w*"
 _ID_CARD_WORDS = """id card|id-card|idcard|identity card|id-kaart|identiteitskaart|personalausweis

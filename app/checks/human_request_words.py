@@ -2,7 +2,7 @@
 normalisation that turns a message into clauses of such words.
 
 Entries are normalised forms: casefolded, accents stripped, apostrophes and hyphens split. The
-rules in `app.human_request` work on these concepts, never on literal sentences, so a new
+rules in `app.checks.human_request` work on these concepts, never on literal sentences, so a new
 phrasing is covered as soon as its words are.
 """
 

@@ -1,11 +1,11 @@
 """Personal-data redaction: typed placeholders before any text reaches the LLM or a log.
 
 `redact` finds personal data with recognizers that run offline (small patterns validated by
-python-stdnum, ipaddress, tldextract and phonenumbers; see `app.redaction_rules`) and replaces
-each value with its placeholder. Nothing heavy is imported: no spaCy, torch or transformers,
-so importing this costs tens of megabytes, not hundreds. `restore` puts the customer's own
-values back into a reply; `scrub` is for logs and decision records. Placeholders are numbered
-per call, so the mapping lives for one turn.
+python-stdnum, ipaddress, tldextract and phonenumbers; see `app.checks.redaction_patterns`)
+and replaces each value with its placeholder. Nothing heavy is imported: no spaCy, torch or
+transformers, so importing this costs tens of megabytes, not hundreds. `restore` puts
+the customer's own values back into a reply; `scrub` is for logs and decision records.
+Placeholders are numbered per call, so the mapping lives for one turn.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import regex
 
-from app import redaction_rules as rules
-from app.redaction_rules import Finding
+from app.checks import redaction_patterns as rules
+from app.checks.redaction_patterns import Finding
 
 PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_(\d+)>")
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from app import human_request_lexicon as lex
+from app.checks import human_request_words as lex
 from app.embeddings import Embedder
 
 # Calibrated on the dev split of tests/data/human_requests.jsonl (see its README).

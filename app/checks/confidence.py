@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
-from app import claims
-from app import confidence_lexicon as lex
-from app.checks import words
-from app.checks_phrases import NEGATORS
+from app.checks import claims
+from app.checks import confidence_words as lex
+from app.checks.output import words
+from app.checks.output_words import NEGATORS
 from app.text import fold
 
 

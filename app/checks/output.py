@@ -15,8 +15,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from app import checks_lexicon as lex
-from app import checks_phrases as phr
+from app.checks import output_promises as lex
+from app.checks import output_words as phr
 from app.text import fold
 
 

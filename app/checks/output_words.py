@@ -1,7 +1,7 @@
 """Word lists of the output checks: what excuses a topic word, binding language, prompt leaks
 and swearing.
 
-Binding and leak phrases run on normalised text (see `app.checks.words`). Swear words are
+Binding and leak phrases run on normalised text (see `app.checks.output.words`). Swear words are
 curated, not exhaustive: the words a brand would never want its assistant to say (INC-DPD).
 Each is a regex matched as a whole word on folded text with leetspeak undone, so a word is never
 found inside another ("Scunthorpe", "class", "assistant", "shiitake" stay clean). Words that are
