@@ -4,32 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, select, update
+from fastapi import Depends, Header
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import SessionDep
 from app.errors import Forbidden, Invalid, Unauthorized
-from app.models import AuthSession, User, utcnow
-from app.security import hash_password, hash_token, needs_rehash, new_token, verify_password
-from handoff.events import SessionEnded
+from app.models import AuthSession, User
+from app.security import hash_password, hash_token
 
 ROLES = ("agent", "operator")
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-
-
-class LoginIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    email: str = Field(min_length=3, max_length=320)
-    password: str = Field(min_length=1, max_length=1000)
-
-
-class LoginOut(BaseModel):
-    token: str
-    role: str
-    name: str
 
 
 async def create_user(
@@ -80,14 +64,14 @@ def bearer_token(authorization: str | None, hint: str) -> str:
     return token.strip()
 
 
-def _bearer(authorization: str | None) -> str:
+def bearer_login(authorization: str | None) -> str:
     return bearer_token(authorization, "Log in and send 'Authorization: Bearer <token>'.")
 
 
 async def current_user(
     session: SessionDep, authorization: Annotated[str | None, Header()] = None
 ) -> User:
-    user = await user_for_token(session, _bearer(authorization))
+    user = await user_for_token(session, bearer_login(authorization))
     if user is None:
         raise Unauthorized("This session has ended; log in again.")
     return user
@@ -101,32 +85,3 @@ async def current_operator(user: Annotated[User, Depends(current_user)]) -> User
 
 AgentDep = Annotated[User, Depends(current_user)]  # agents and operators both work the queue
 OperatorDep = Annotated[User, Depends(current_operator)]
-
-
-@router.post("/login", response_model=LoginOut)
-async def login(body: LoginIn, session: SessionDep) -> LoginOut:
-    """Exchange e-mail and password for a session token."""
-    user = (
-        await session.execute(select(User).where(User.email == body.email.strip().lower()))
-    ).scalar_one_or_none()
-    if user is None or not user.active or not verify_password(user.password_hash, body.password):
-        raise Unauthorized("Wrong e-mail or password.")
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(body.password)
-    token = new_token()
-    session.add(AuthSession(token_hash=hash_token(token), user_id=user.id))
-    await session.commit()
-    return LoginOut(token=token, role=user.role, name=user.display_name)
-
-
-@router.post("/logout", status_code=204)
-async def logout(
-    request: Request, session: SessionDep, authorization: Annotated[str | None, Header()] = None
-) -> None:
-    """Revoke this session token; consoles still connected with it close at once."""
-    token_hash = hash_token(_bearer(authorization))
-    await session.execute(
-        update(AuthSession).where(AuthSession.token_hash == token_hash).values(revoked_at=utcnow())
-    )
-    await session.commit()
-    await request.app.state.services.broker.publish(SessionEnded.of(token_hash))

@@ -79,6 +79,14 @@ async def record(
     return decision
 
 
+async def for_message(session: AsyncSession, conversation_id: str, seq: int) -> Decision | None:
+    """The decision a customer message caused, once its turn has been decided."""
+    query = select(Decision).where(
+        Decision.conversation_id == conversation_id, Decision.message_seq == seq
+    )
+    return (await session.execute(query.limit(1))).scalars().first()
+
+
 def describe(d: Decision) -> dict[str, Any]:
     """A decision as shown to agents and in a customer's export (no hashes)."""
     return {

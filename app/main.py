@@ -16,26 +16,27 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from app import errors
-from app.auth import router as auth_router
 from app.checks.human_request import HumanRequestDetector
 from app.checks.redaction import RedactingFilter
 from app.checks.sentiment import load_sentiment
 from app.db import create_engine, sessionmaker
 from app.embeddings import load_embedder
+from app.events import Broker
 from app.llm import LLM
 from app.retrieval import Retriever
 from app.routes.admin import router as admin_router
+from app.routes.agent import router as agent_router
+from app.routes.auth import router as auth_router
 from app.routes.customer import router as customer_router
 from app.routes.pages import router as pages_router
+from app.routes.sockets import router as ws_router
 from app.services import Services
 from app.settings import Settings
 from disclosure.policy_page import render as render_policy
-from handoff.agent_api import router as agent_router
-from handoff.broker import Broker, InProcessBroker
+from handoff.broker import InProcessBroker
 from handoff.hub import Hub
 from handoff.redis_broker import RedisBroker
 from handoff.timers import Clock
-from handoff.ws import router as ws_router
 
 log = logging.getLogger("tandem")
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"

@@ -1,10 +1,13 @@
-"""One customer turn, top to bottom: human mode? → explicit request → redaction → sentiment →
-restricted topics → retrieval → draft (LLM or quote) → output checks → confidence →
-escalation policy → persist reply, decision and handoff → publish."""
+"""A customer message, top to bottom, from any face (HTTP or socket): store it once →
+human mode? → explicit request → redaction → sentiment → restricted topics → retrieval →
+draft (LLM or quote) → output checks → confidence → escalation policy → persist reply,
+decision and handoff → publish."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -20,12 +23,12 @@ from app.checks.output import check_output
 from app.checks.sentiment import rolling
 from app.checks.topics import match_topic
 from app.escalation import Signals, Verdict
+from app.events import DraftDiscarded, Event, MessageCreated, Token
 from app.llm import LLMUnavailable
 from app.models import Conversation, Decision, Message
 from app.services import Services
 from disclosure.texts import phrase
 from handoff import queue
-from handoff.events import DraftDiscarded, Event, MessageCreated, Token
 
 
 @dataclass
@@ -51,6 +54,53 @@ class Outcome:
     sources: list[dict[str, Any]] = field(default_factory=list)
     signals: dict[str, Any] = field(default_factory=dict)
     confidence: float | None = None
+
+
+async def receive(
+    svc: Services,
+    conversation_id: str,
+    text: str,
+    client_id: str | None,
+    *,
+    ai_holds: bool,
+    stored: Callable[[Message], None] | None = None,
+) -> Turn:
+    """The one way in for a customer message: stored once per client_id (`stored` is told,
+    say to ack it), published, then answered, declined or handed over. A retried client_id
+    gets the answer its first send caused. `ai_holds`: the caller saw the AI (or nobody) in
+    charge, so the message's reading can start while it is stored."""
+    reading = start_reading(svc, text) if ai_holds else None
+    try:
+        async with svc.sessions() as s:
+            message, is_new = await conversations.append_customer(
+                s, conversation_id, text, client_id
+            )
+        if stored is not None:
+            stored(message)
+        if not is_new:
+            return await _replay(svc, conversation_id, message)
+        await svc.broker.publish(MessageCreated.of(message))
+        return await run_turn(svc, conversation_id, message, reading)
+    finally:
+        if reading is not None:
+            reading.cancel()  # unused after a retry or an error; once the turn read it, a no-op
+
+
+async def _replay(svc: Services, conversation_id: str, message: Message) -> Turn:
+    """A retried send: the same answer as the first time, waiting for it if still in flight."""
+    deadline = time.monotonic() + svc.settings.llm_turn_timeout + 2
+    while True:
+        async with svc.sessions() as s:
+            conv = await s.get(Conversation, conversation_id)
+            assert conv is not None
+            decided = await decisions.for_message(s, conversation_id, message.seq)
+            if decided is not None or conv.status != "bot" or time.monotonic() > deadline:
+                replies = await conversations.replies_to(s, conversation_id, message.seq)
+                verdict = None
+                if decided is not None and decided.outcome != "answered":
+                    verdict = Verdict(decided.outcome, decided.reason)
+                return Turn([message, *replies], conv.status, verdict)
+        await asyncio.sleep(0.1)
 
 
 def start_reading(svc: Services, text: str) -> asyncio.Future[Reading]:
@@ -81,7 +131,6 @@ async def run_turn(
     if ctx.conv.status != "bot":  # held by people: the message is theirs, the AI stays out
         if reading is not None:
             reading.cancel()
-        await svc.broker.publish(MessageCreated.of(message))
         return Turn([message], ctx.conv.status)
     if reading is None:
         reading = start_reading(svc, message.text)

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.checks.human_request import HumanRequestDetector
 from app.checks.sentiment import SentimentModel
 from app.embeddings import Embedder
+from app.events import Broker
 from app.llm import LLM
 from app.retrieval import Retriever
 from app.settings import Settings
-from handoff.broker import Broker
 
 
 @dataclass

@@ -1,30 +1,12 @@
-"""Where events go after commit: subscribers in this process (Redis fans out across replicas)."""
+"""The in-process broker: subscribers in this process (`redis_broker` fans out across replicas)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Protocol
 
-from handoff.events import Event
+from app.events import Event, Listener, Reconnected
 
 log = logging.getLogger("tandem.broker")
-Listener = Callable[[Event], Awaitable[None]]
-Reconnected = Callable[[], Awaitable[None]]
-
-
-class Broker(Protocol):
-    async def publish(self, event: Event) -> None: ...
-
-    def subscribe(self, listener: Listener) -> None: ...
-
-    def on_reconnect(self, callback: Reconnected) -> None:
-        """Called after events may have been missed (the database replay heals the gap)."""
-        ...
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
 
 
 class InProcessBroker:

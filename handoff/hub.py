@@ -18,11 +18,7 @@ from starlette.websockets import WebSocket
 
 from app import conversations
 from app.auth import ended_logins
-from app.models import Conversation, Message
-from app.schemas import MessageOut
-from app.services import Services
-from handoff import assignment, waiting
-from handoff.events import (
+from app.events import (
     DraftDiscarded,
     Event,
     MessageCreated,
@@ -32,6 +28,10 @@ from handoff.events import (
     Token,
     Typing,
 )
+from app.models import Conversation, Message
+from app.schemas import MessageOut
+from app.services import Services
+from handoff import assignment, waiting
 
 log = logging.getLogger("tandem.hub")
 SEND_QUEUE = 256  # per connection; ephemeral events are dropped past half of it

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import conversations
+from app import conversations, decisions
 from app.errors import Conflict
+from app.escalation import REASONS
+from app.events import Event, MessageCreated, QueueChanged, StatusChanged
 from app.models import Conversation, Message, utcnow
 from app.policy import OperatorConfig, is_open
 from disclosure.texts import phrase
-from handoff.events import Event, MessageCreated, QueueChanged, StatusChanged
 
 ALLOWED: dict[str, set[str]] = {
     "bot": {"queued", "offline", "closed"},
@@ -150,3 +152,27 @@ async def escalate(
     return await transition(
         session, conv, to, notice=text, reason=reason, detail=detail, reply_to=reply_to
     )
+
+
+async def hand_over(
+    session: AsyncSession,
+    conv: Conversation,
+    reason: str,
+    config: OperatorConfig,
+    signals: dict[str, Any],
+) -> Change:
+    """Escalate without a bot turn (opt-out, the button) and record the decision if it moved."""
+    seq = conv.last_seq  # the message that caused it: the disclosure or the latest one
+    change = await escalate(session, conv, reason, REASONS[reason], config)
+    if change.events:
+        await decisions.record(
+            session,
+            conversation_id=conv.id,
+            message_seq=seq,
+            outcome="escalated",
+            reason=reason,
+            signals=signals,
+            thresholds=config.policy.model_dump(mode="json"),
+            confidence=None,
+        )
+    return change

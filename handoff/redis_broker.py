@@ -17,8 +17,7 @@ import uuid
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from handoff.broker import Listener, Reconnected
-from handoff.events import Event, from_dict
+from app.events import Event, Listener, Reconnected, from_dict
 
 log = logging.getLogger("tandem.redis")
 

@@ -14,9 +14,9 @@ from sqlalchemy.exc import DBAPIError
 
 from app import policy
 from app.errors import Conflict
+from app.events import Event, QueueChanged, StatusChanged
 from app.services import Services
 from handoff.assignment import assign_next, requeue_expired
-from handoff.events import Event, QueueChanged, StatusChanged
 from handoff.queue import Change
 
 log = logging.getLogger("tandem.handoff")

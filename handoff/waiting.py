@@ -9,11 +9,11 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import conversations
+from app.events import MessageCreated
 from app.models import Conversation
 from app.policy import OperatorConfig
 from disclosure.texts import phrase
 from handoff.assignment import online_agents
-from handoff.events import MessageCreated
 from handoff.queue import Change, transition
 
 DEFAULT_WAIT_SECONDS = 120  # before any claim has been measured

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -11,13 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import conversations, decisions, policy
+from app import conversations, decisions, pipeline, policy
 from app.auth import bearer_token
 from app.db import SessionDep
 from app.errors import Invalid
-from app.escalation import REASONS, Verdict
+from app.escalation import Verdict
 from app.models import Conversation, Decision, Message
-from app.pipeline import Turn, run_turn, start_reading
+from app.pipeline import Turn
 from app.schemas import (
     ConversationCreate,
     ConversationOut,
@@ -82,7 +80,7 @@ async def create_conversation(
     messages = [first]
     events = []
     if body.ai_opt_out:
-        change = await _hand_over(session, conv, "ai_opt_out", config, {"ai_opt_out": True})
+        change = await queue.hand_over(session, conv, "ai_opt_out", config, {"ai_opt_out": True})
         messages += [change.notice] if change.notice else []
         events = change.events
     await session.commit()
@@ -91,30 +89,6 @@ async def create_conversation(
     return ConversationOut(
         id=conv.id, token=token, status=conv.status, locale=locale, messages=out(messages)
     )
-
-
-async def _hand_over(
-    session: AsyncSession,
-    conv: Conversation,
-    reason: str,
-    config: policy.OperatorConfig,
-    signals: dict[str, Any],
-) -> queue.Change:
-    """Escalate without a bot turn (opt-out, the button) and record the decision if it moved."""
-    seq = conv.last_seq  # the message that caused it: the disclosure or the latest one
-    change = await queue.escalate(session, conv, reason, REASONS[reason], config)
-    if change.events:
-        await decisions.record(
-            session,
-            conversation_id=conv.id,
-            message_seq=seq,
-            outcome="escalated",
-            reason=reason,
-            signals=signals,
-            thresholds=config.policy.model_dump(mode="json"),
-            confidence=None,
-        )
-    return change
 
 
 @router.post("/{conversation_id}/messages", response_model=TurnOut)
@@ -130,52 +104,13 @@ async def send_message(
     text = body.text.strip()
     if not text:
         raise Invalid("text: the message is empty.")
-    svc = services(request)
-    # With the AI in charge, its reading of the message (mostly CPU) starts while it is stored.
-    reading = start_reading(svc, text) if conv.status in ("bot", "closed") else None
-    try:
-        # Only plain values from here on: a lost idempotency race rolls the session back.
-        message, is_new = await conversations.append_customer(
-            session, conversation_id, text, body.client_id
-        )
-        await session.commit()
-        if is_new:
-            turn = await run_turn(svc, conversation_id, message, reading)
-        else:
-            turn = await _replay_turn(svc, conversation_id, message)
-    finally:
-        if reading is not None:
-            reading.cancel()  # unused after a retry or an error; once the turn read it, a no-op
+    ai_holds = conv.status in ("bot", "closed")
+    await session.commit()  # end the token check's read: the turn opens its own sessions
+    turn = await pipeline.receive(
+        services(request), conversation_id, text, body.client_id, ai_holds=ai_holds
+    )
     response.headers["X-Tandem-LLM-Ms"] = f"{turn.llm_seconds * 1000:.1f}"
     return _turn_out(turn)
-
-
-async def _replay_turn(svc: Services, conversation_id: str, message: Message) -> Turn:
-    """A retried send: the same answer as the first time, waiting for it if still in flight."""
-    deadline = time.monotonic() + svc.settings.llm_turn_timeout + 2
-    while True:
-        async with svc.sessions() as s:
-            conv = await s.get(Conversation, conversation_id)
-            assert conv is not None
-            decided = (
-                (
-                    await s.execute(
-                        select(Decision).where(
-                            Decision.conversation_id == conversation_id,
-                            Decision.message_seq == message.seq,
-                        )
-                    )
-                )
-                .scalars()
-                .first()
-            )
-            if decided is not None or conv.status != "bot" or time.monotonic() > deadline:
-                replies = await conversations.replies_to(s, conversation_id, message.seq)
-                verdict = None
-                if decided is not None and decided.outcome != "answered":
-                    verdict = Verdict(decided.outcome, decided.reason)
-                return Turn([message, *replies], conv.status, verdict)
-        await asyncio.sleep(0.1)
 
 
 def _turn_out(turn: Turn) -> TurnOut:
@@ -243,7 +178,9 @@ async def request_handoff(
 ) -> TurnOut:
     """The "talk to a person" button."""
     config = await policy.load(session)
-    change = await _hand_over(session, conv, "customer_request", config, {"handoff_button": True})
+    change = await queue.hand_over(
+        session, conv, "customer_request", config, {"handoff_button": True}
+    )
     await session.commit()
     for event in change.events:
         await services(request).broker.publish(event)

@@ -15,11 +15,11 @@ from app import conversations, policy
 from app.auth import AgentDep
 from app.db import SessionDep
 from app.errors import Conflict, Forbidden, Invalid
+from app.events import Event, MessageCreated
 from app.models import CannedReply, Conversation, Message, Outbox, User
 from app.schemas import MAX_TEXT
 from app.services import Services
 from handoff import assignment, summary
-from handoff.events import Event, MessageCreated
 from handoff.queue import Change
 
 router = APIRouter(prefix="/api/v1/agent", tags=["agent"])

@@ -14,17 +14,15 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect
 
-from app import conversations
+from app import conversations, pipeline
 from app.auth import user_for_token
 from app.errors import NotFound, Unauthorized
+from app.events import Typing
 from app.models import Conversation, Message
-from app.pipeline import run_turn, start_reading
 from app.schemas import MessageIn
 from app.security import hash_token
-from handoff.events import MessageCreated, Typing
 from handoff.hub import Connection, Hub, mark_seen, status_frame
 
 router = APIRouter()
@@ -163,28 +161,19 @@ async def _customer_message(conn: Connection, cid: str, frame: Frame) -> None:
             }
         )
         return
-    text, svc = body.text.strip(), conn.hub.svc
+    text = body.text.strip()
     if not text:
         conn.push(
             {"type": "error", "client_id": body.client_id, "detail": "text: the message is empty."}
         )
         return
-    async with svc.sessions() as s:
-        message, is_new = await conversations.append_customer(s, cid, text, body.client_id)
-    conn.push({"type": "ack", "client_id": body.client_id, "seq": message.seq})
-    if is_new:
-        await svc.broker.publish(MessageCreated.of(message))
-        conn.hub.spawn(_turn(conn.hub, cid, message))
 
+    def ack(message: Message) -> None:
+        conn.push({"type": "ack", "client_id": body.client_id, "seq": message.seq})
 
-async def _turn(hub: Hub, cid: str, message: Message) -> None:
-    """Only a conversation with the AI (or a closed one, which this message reopens) has a turn
-    to run; held or waiting, the message is stored and published already, and that is all."""
-    async with hub.svc.sessions() as s:
-        query = select(Conversation.status).where(Conversation.id == cid)
-        status = (await s.execute(query)).scalar_one_or_none()
-    if status in ("bot", "closed"):
-        await run_turn(hub.svc, cid, message, start_reading(hub.svc, message.text))
+    # Awaited here, so that one socket's messages are stored in the order they were sent.
+    ai_holds = conn.status in ("bot", "closed")
+    await pipeline.receive(conn.hub.svc, cid, text, body.client_id, ai_holds=ai_holds, stored=ack)
 
 
 async def agent_socket(ws: WebSocket) -> None:

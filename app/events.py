@@ -1,10 +1,13 @@
-"""Typed events. Durable ones point at database rows (conversation id and sequence number);
-ephemeral ones (streamed tokens, typing) carry their payload and may be dropped."""
+"""Typed events, and the broker they travel through after commit. Durable events point at
+database rows (conversation id and sequence number); ephemeral ones (streamed tokens, typing)
+carry their payload and may be dropped. They live on the ground floor so that storage, the
+queue and the routes can all publish without importing one another."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from app.models import Message
@@ -105,3 +108,23 @@ def from_dict(data: dict[str, Any]) -> Event:
     cls = EVENT_TYPES[data["type"]]
     fields = {k: v for k, v in data.items() if k != "type"}
     return cls(**fields)
+
+
+Listener = Callable[[Event], Awaitable[None]]
+Reconnected = Callable[[], Awaitable[None]]
+
+
+class Broker(Protocol):
+    """Where events go after commit: in-process, or across replicas (`handoff.broker`)."""
+
+    async def publish(self, event: Event) -> None: ...
+
+    def subscribe(self, listener: Listener) -> None: ...
+
+    def on_reconnect(self, callback: Reconnected) -> None:
+        """Called after events may have been missed (the database replay heals the gap)."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
