@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Header
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import SessionDep
-from app.errors import Forbidden, Invalid, Unauthorized
+from app.errors import Invalid, Unauthorized
 from app.models import AuthSession, User
 from app.security import hash_password, hash_token
 
@@ -66,22 +62,3 @@ def bearer_token(authorization: str | None, hint: str) -> str:
 
 def bearer_login(authorization: str | None) -> str:
     return bearer_token(authorization, "Log in and send 'Authorization: Bearer <token>'.")
-
-
-async def current_user(
-    session: SessionDep, authorization: Annotated[str | None, Header()] = None
-) -> User:
-    user = await user_for_token(session, bearer_login(authorization))
-    if user is None:
-        raise Unauthorized("This session has ended; log in again.")
-    return user
-
-
-async def current_operator(user: Annotated[User, Depends(current_user)]) -> User:
-    if user.role != "operator":
-        raise Forbidden("Only operators may do this.")
-    return user
-
-
-AgentDep = Annotated[User, Depends(current_user)]  # agents and operators both work the queue
-OperatorDep = Annotated[User, Depends(current_operator)]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -103,6 +103,3 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessions() as session:
         yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -5,11 +5,13 @@ queue and the routes can all publish without importing one another."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from app.models import Message
 
 
@@ -128,3 +130,12 @@ class Broker(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+async def commit_and_publish(
+    session: AsyncSession, broker: Broker, events: Iterable[Event]
+) -> None:
+    """Commit, then publish: listeners only ever see what the database holds."""
+    await session.commit()
+    for event in events:
+        await broker.publish(event)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -18,7 +19,59 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class Status(StrEnum):
+    """Who holds a conversation; every change goes through `handoff.queue.transition`."""
+
+    bot = "bot"
+    queued = "queued"
+    agent = "agent"
+    closed = "closed"
+    offline = "offline"  # a message left for later
+
+
+class UserRole(StrEnum):
+    agent = "agent"
+    operator = "operator"  # also works the queue
+
+
+class Author(StrEnum):
+    """Who wrote a message (the API calls it the message's `role`)."""
+
+    customer = "customer"
+    assistant = "assistant"
+    agent = "agent"
+    system = "system"
+
+
+class Kind(StrEnum):
+    text = "text"
+    disclosure = "disclosure"
+    event = "event"
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class _Named(TypeDecorator[E]):
+    """A StrEnum stored as its plain string (the migrations' VARCHAR), read back as the enum."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def __init__(self, enum: type[E]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 def utcnow() -> datetime:
@@ -35,7 +88,7 @@ class Conversation(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(8), default="en")
-    status: Mapped[str] = mapped_column(String(16), default="bot", index=True)
+    status: Mapped[Status] = mapped_column(_Named(Status), default=Status.bot, index=True)
     ai_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -65,8 +118,8 @@ class Message(Base):
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
     seq: Mapped[int] = mapped_column(Integer)
-    role: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(16), default="text")
+    role: Mapped[Author] = mapped_column(_Named(Author))
+    kind: Mapped[Kind] = mapped_column(_Named(Kind), default=Kind.text)
     text: Mapped[str] = mapped_column(Text)
     ai: Mapped[bool] = mapped_column(Boolean, default=False)
     sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -117,7 +170,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[UserRole] = mapped_column(_Named(UserRole))
     display_name: Mapped[str] = mapped_column(String(100), default="")
     max_concurrent: Mapped[int] = mapped_column(Integer, default=3)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -162,7 +162,7 @@ async def _load(svc: Services, conversation_id: str, seq: int) -> Context:
             .order_by(Message.seq.desc())
             .limit(6)
         )
-        history = [(role, text) for role, text in reversed(rows.all())]
+        history = [(str(role), text) for role, text in reversed(rows.all())]
         last = await s.execute(
             select(Decision.signals)
             .where(Decision.conversation_id == conversation_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -79,3 +79,33 @@ class MessagesOut(BaseModel):
     messages: list[MessageOut]
     status: Status
     queue: QueueInfo | None = None
+
+
+class DecisionView(BaseModel):
+    """A decision as shown to agents and in a customer's export: the outcome and the signals
+    behind it (scores and rule names, never customer text)."""
+
+    message_seq: int
+    outcome: str
+    reason: str | None
+    confidence: float | None
+    signals: dict[str, Any]  # the free-form signal record; see docs/decisions.md
+    created_at: datetime
+
+
+class ConversationRecord(BaseModel):
+    id: str
+    locale: str
+    status: Status
+    ai_opt_out: bool
+    created_at: datetime
+    contact_email: str | None
+    escalation_reason: str | None
+
+
+class ExportOut(BaseModel):
+    """Everything stored about one conversation."""
+
+    conversation: ConversationRecord
+    messages: list[MessageOut]
+    decisions: list[DecisionView]

@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app import decisions, knowledge, policy
-from app.auth import OperatorDep
-from app.db import SessionDep
+from app.deps import OperatorDep, ServicesDep, SessionDep
 from app.errors import NotFound
 from app.models import Decision, SettingsChange
 from app.preview import preview
-from app.services import Services
+from app.schemas import DecisionView
 from app.stats import compute_stats
 from disclosure.texts import DEFAULTS
 
@@ -43,22 +42,23 @@ async def put_settings(
     return body
 
 
-@router.get("/settings/history")
-async def settings_history(_: OperatorDep, session: SessionDep) -> list[dict[str, Any]]:
+class SettingsChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int | None
+    created_at: datetime
+    before: dict[str, Any]  # the whole settings document, as stored
+    after: dict[str, Any]
+
+
+@router.get("/settings/history", response_model=list[SettingsChangeOut])
+async def settings_history(_: OperatorDep, session: SessionDep) -> list[SettingsChangeOut]:
     """Who changed the settings, when, and from what to what."""
     rows = await session.execute(
         select(SettingsChange).order_by(SettingsChange.id.desc()).limit(50)
     )
-    return [
-        {
-            "id": c.id,
-            "user_id": c.user_id,
-            "created_at": c.created_at.isoformat(),
-            "before": c.before,
-            "after": c.after,
-        }
-        for c in rows.scalars()
-    ]
+    return [SettingsChangeOut.model_validate(c) for c in rows.scalars()]
 
 
 class PreviewIn(BaseModel):
@@ -68,10 +68,25 @@ class PreviewIn(BaseModel):
     limit: int = Field(200, ge=1, le=5000)
 
 
-@router.post("/settings/preview")
-async def preview_settings(body: PreviewIn, _: OperatorDep, session: SessionDep) -> dict[str, Any]:
+class ChangedTurn(BaseModel):
+    decision_id: int
+    conversation_id: str
+    before: str  # "outcome:reason"
+    after: str
+
+
+class PreviewOut(BaseModel):
+    considered: int
+    before: dict[str, int]  # "outcome:reason" -> turns
+    after: dict[str, int]
+    changed: list[ChangedTurn]
+    changed_count: int
+
+
+@router.post("/settings/preview", response_model=PreviewOut)
+async def preview_settings(body: PreviewIn, _: OperatorDep, session: SessionDep) -> PreviewOut:
     """What the proposed policy would have decided on the most recent turns."""
-    return await preview(session, body.policy, body.limit)
+    return PreviewOut.model_validate(await preview(session, body.policy, body.limit))
 
 
 class DocumentIn(BaseModel):
@@ -82,31 +97,37 @@ class DocumentIn(BaseModel):
     source: str | None = Field(default=None, max_length=500)
 
 
-@router.get("/kb/documents")
-async def list_documents(_: OperatorDep, session: SessionDep) -> list[dict[str, Any]]:
+class DocumentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    source: str
+    chunks: int
+    updated_at: datetime
+
+
+class DocumentAdded(BaseModel):
+    id: int
+    title: str
+    source: str
+
+
+@router.get("/kb/documents", response_model=list[DocumentOut])
+async def list_documents(_: OperatorDep, session: SessionDep) -> list[DocumentOut]:
     """Every knowledge-base document with its number of passages."""
-    return [
-        {
-            "id": d.id,
-            "title": d.title,
-            "source": d.source,
-            "chunks": d.chunks,
-            "updated_at": d.updated_at.isoformat(),
-        }
-        for d in await knowledge.list_documents(session)
-    ]
+    return [DocumentOut.model_validate(d) for d in await knowledge.list_documents(session)]
 
 
-@router.post("/kb/documents", status_code=201)
+@router.post("/kb/documents", status_code=201, response_model=DocumentAdded)
 async def add_document(
-    body: DocumentIn, _: OperatorDep, session: SessionDep, request: Request
-) -> dict[str, Any]:
+    body: DocumentIn, _: OperatorDep, session: SessionDep, svc: ServicesDep
+) -> DocumentAdded:
     """Add a Markdown or text document; the same `source` replaces the older version."""
-    svc: Services = request.app.state.services
     source = body.source or f"api:{body.title}"
     doc = await knowledge.ingest(session, source, body.title, body.text, svc.embedder)
     await session.commit()
-    return {"id": doc.id, "title": doc.title, "source": doc.source}
+    return DocumentAdded(id=doc.id, title=doc.title, source=doc.source)
 
 
 @router.delete("/kb/documents/{document_id}", status_code=204)
@@ -116,7 +137,22 @@ async def delete_document(document_id: int, _: OperatorDep, session: SessionDep)
         raise NotFound("No such document.")
 
 
-@router.get("/decisions")
+class DecisionOut(DecisionView):
+    """What agents see of a decision, plus what operators audit it with."""
+
+    id: int
+    conversation_id: str
+    thresholds: dict[str, Any]  # the policy in force, as stored
+    hash: str
+    prev_hash: str
+
+
+class DecisionsOut(BaseModel):
+    decisions: list[DecisionOut]
+    chain_intact: bool
+
+
+@router.get("/decisions", response_model=DecisionsOut)
 async def list_decisions(
     _: OperatorDep,
     session: SessionDep,
@@ -126,7 +162,7 @@ async def list_decisions(
     since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before_id: int | None = None,
-) -> dict[str, Any]:
+) -> DecisionsOut:
     """The audit trail, newest first, with the signals and thresholds behind each decision."""
     query = select(Decision).order_by(Decision.id.desc()).limit(limit)
     for column, value in (
@@ -141,25 +177,45 @@ async def list_decisions(
     if before_id is not None:
         query = query.where(Decision.id < before_id)
     rows = (await session.execute(query)).scalars().all()
-    return {
-        "decisions": [_decision(d) for d in rows],
-        "chain_intact": await decisions.verify_chain(session) is None,
-    }
+    return DecisionsOut(
+        decisions=[_decision(d) for d in rows],
+        chain_intact=await decisions.verify_chain(session) is None,
+    )
 
 
-def _decision(d: Decision) -> dict[str, Any]:
-    """What agents see of a decision, plus what operators audit it with."""
-    return {
+def _decision(d: Decision) -> DecisionOut:
+    return DecisionOut(
         **decisions.describe(d),
-        "id": d.id,
-        "conversation_id": d.conversation_id,
-        "thresholds": d.thresholds,
-        "hash": d.hash,
-        "prev_hash": d.prev_hash,
-    }
+        id=d.id,
+        conversation_id=d.conversation_id,
+        thresholds=d.thresholds,
+        hash=d.hash,
+        prev_hash=d.prev_hash,
+    )
 
 
-@router.get("/stats")
-async def stats(_: OperatorDep, session: SessionDep) -> dict[str, Any]:
+class WaitOut(BaseModel):
+    median: float | None
+    p90: float | None
+    count: int
+
+
+class SatisfactionOut(BaseModel):
+    ratings: int
+    average: float | None
+
+
+class StatsOut(BaseModel):
+    turns: int
+    conversations: int
+    containment_rate: float | None
+    outcomes: dict[str, int]
+    escalations_by_reason: dict[str, int]
+    wait_seconds: WaitOut
+    satisfaction: SatisfactionOut
+
+
+@router.get("/stats", response_model=StatsOut)
+async def stats(_: OperatorDep, session: SessionDep) -> StatsOut:
     """Containment rate, escalations by reason, waiting times and satisfaction."""
-    return await compute_stats(session)
+    return StatsOut.model_validate(await compute_stats(session))

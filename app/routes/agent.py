@@ -5,20 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import conversations, policy
-from app.auth import AgentDep
-from app.db import SessionDep
+from app.deps import AgentDep, ServicesDep, SessionDep
 from app.errors import Conflict, Forbidden, Invalid
-from app.events import Event, MessageCreated
+from app.events import MessageCreated, commit_and_publish
 from app.models import CannedReply, Conversation, Message, Outbox, User
 from app.schemas import MAX_TEXT
-from app.services import Services
 from handoff import assignment, summary
 from handoff.queue import Change
 
@@ -104,14 +102,6 @@ class StatusOut(BaseModel):
     agent_id: int | None
 
 
-async def _finish(request: Request, session: AsyncSession, events: list[Event]) -> None:
-    """Commit, then publish: listeners only ever see what the database holds."""
-    await session.commit()
-    svc: Services = request.app.state.services
-    for event in events:
-        await svc.broker.publish(event)
-
-
 def _status(conv: Conversation) -> StatusOut:
     return StatusOut(id=conv.id, status=conv.status, agent_id=conv.agent_id)
 
@@ -142,7 +132,7 @@ async def get_queue(user: AgentDep, session: SessionDep) -> QueueOut:
 
 @router.get("/conversations/{conversation_id}", response_model=DetailOut)
 async def get_conversation(
-    conversation_id: str, request: Request, user: AgentDep, session: SessionDep
+    conversation_id: str, svc: ServicesDep, user: AgentDep, session: SessionDep
 ) -> DetailOut:
     """The whole transcript (real values), why it was handed over, signals, trend, summary."""
     conv = await assignment.load(session, conversation_id)
@@ -152,7 +142,6 @@ async def get_conversation(
     item = ItemOut.model_validate(conv)
     lines = summary.bot_part(messages)
     await session.commit()  # end the read before the LLM call
-    svc: Services = request.app.state.services
     brief = await summary.summarise(svc.llm, lines, conv.escalation_reason)
     return DetailOut(
         conversation=item,
@@ -165,15 +154,15 @@ async def get_conversation(
 
 
 async def _act(
-    request: Request, session: AsyncSession, conv: Conversation, change: Change
+    svc: ServicesDep, session: AsyncSession, conv: Conversation, change: Change
 ) -> StatusOut:
-    await _finish(request, session, change.events)
+    await commit_and_publish(session, svc.broker, change.events)
     return _status(conv)
 
 
 @router.post("/conversations/{conversation_id}/claim", response_model=StatusOut)
 async def claim(
-    conversation_id: str, request: Request, user: AgentDep, session: SessionDep
+    conversation_id: str, svc: ServicesDep, user: AgentDep, session: SessionDep
 ) -> StatusOut:
     """Take a waiting conversation: exactly one of two agents claiming at once wins."""
     me = user.id  # a rollback expires the user row
@@ -187,43 +176,43 @@ async def claim(
         if conv.status == "agent" and conv.agent_id == me:  # our own concurrent retry
             return _status(conv)
         raise
-    return await _act(request, session, conv, change)
+    return await _act(svc, session, conv, change)
 
 
 @router.post("/conversations/{conversation_id}/transfer", response_model=StatusOut)
 async def transfer(
-    conversation_id: str, body: TransferIn, request: Request, user: AgentDep, session: SessionDep
+    conversation_id: str, body: TransferIn, svc: ServicesDep, user: AgentDep, session: SessionDep
 ) -> StatusOut:
     """Hand the conversation to another agent; the customer is told who they talk to now."""
     conv = await assignment.load(session, conversation_id)
     config = await policy.load(session)
     change = await assignment.transfer(session, conv, user, body.agent_id, config)
-    return await _act(request, session, conv, change)
+    return await _act(svc, session, conv, change)
 
 
 @router.post("/conversations/{conversation_id}/release", response_model=StatusOut)
 async def release(
-    conversation_id: str, request: Request, user: AgentDep, session: SessionDep
+    conversation_id: str, svc: ServicesDep, user: AgentDep, session: SessionDep
 ) -> StatusOut:
     """Give the conversation back to the AI; the customer is told."""
     conv = await assignment.load(session, conversation_id)
     change = await assignment.release(session, conv, user, await policy.load(session))
-    return await _act(request, session, conv, change)
+    return await _act(svc, session, conv, change)
 
 
 @router.post("/conversations/{conversation_id}/close", response_model=StatusOut)
 async def close(
-    conversation_id: str, request: Request, user: AgentDep, session: SessionDep
+    conversation_id: str, svc: ServicesDep, user: AgentDep, session: SessionDep
 ) -> StatusOut:
     """Close the conversation; the customer is told."""
     conv = await assignment.load(session, conversation_id)
     change = await assignment.close(session, conv, user, await policy.load(session))
-    return await _act(request, session, conv, change)
+    return await _act(svc, session, conv, change)
 
 
 @router.post("/conversations/{conversation_id}/messages", response_model=AgentMessageOut)
 async def reply(
-    conversation_id: str, body: TextIn, request: Request, user: AgentDep, session: SessionDep
+    conversation_id: str, body: TextIn, svc: ServicesDep, user: AgentDep, session: SessionDep
 ) -> AgentMessageOut:
     """The holder's reply to the customer (also queued for e-mail when they left an address)."""
     conv = await assignment.load(session, conversation_id)
@@ -245,13 +234,13 @@ async def reply(
     if conv.contact_email:
         session.add(Outbox(conversation_id=conv.id, recipient=conv.contact_email, body=msg.text))
     await assignment.renew_leases(session, user.id)
-    await _finish(request, session, [MessageCreated.of(msg)])
+    await commit_and_publish(session, svc.broker, [MessageCreated.of(msg)])
     return AgentMessageOut.model_validate(msg)
 
 
 @router.post("/conversations/{conversation_id}/notes", response_model=AgentMessageOut)
 async def note(
-    conversation_id: str, body: TextIn, request: Request, user: AgentDep, session: SessionDep
+    conversation_id: str, body: TextIn, svc: ServicesDep, user: AgentDep, session: SessionDep
 ) -> AgentMessageOut:
     """An internal note for colleagues; never shown to the customer."""
     conv = await assignment.load(session, conversation_id)
@@ -266,7 +255,7 @@ async def note(
         internal=True,
     )
     assert msg is not None
-    await _finish(request, session, [MessageCreated.of(msg)])
+    await commit_and_publish(session, svc.broker, [MessageCreated.of(msg)])
     return AgentMessageOut.model_validate(msg)
 
 

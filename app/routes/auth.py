@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 
 from app.auth import bearer_login
-from app.db import SessionDep
+from app.deps import ServicesDep, SessionDep
 from app.errors import Unauthorized
-from app.events import SessionEnded
+from app.events import SessionEnded, commit_and_publish
 from app.models import AuthSession, User, utcnow
 from app.security import hash_password, hash_token, needs_rehash, new_token, verify_password
 
@@ -49,12 +49,11 @@ async def login(body: LoginIn, session: SessionDep) -> LoginOut:
 
 @router.post("/logout", status_code=204)
 async def logout(
-    request: Request, session: SessionDep, authorization: Annotated[str | None, Header()] = None
+    svc: ServicesDep, session: SessionDep, authorization: Annotated[str | None, Header()] = None
 ) -> None:
     """Revoke this session token; consoles still connected with it close at once."""
     token_hash = hash_token(bearer_login(authorization))
     await session.execute(
         update(AuthSession).where(AuthSession.token_hash == token_hash).values(revoked_at=utcnow())
     )
-    await session.commit()
-    await request.app.state.services.broker.publish(SessionEnded.of(token_hash))
+    await commit_and_publish(session, svc.broker, [SessionEnded.of(token_hash)])

@@ -2,54 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import conversations, decisions, pipeline, policy
-from app.auth import bearer_token
-from app.db import SessionDep
+from app.deps import CustomerConversation, ServicesDep, SessionDep
 from app.errors import Invalid
 from app.escalation import Verdict
+from app.events import commit_and_publish
 from app.models import Conversation, Decision, Message
 from app.pipeline import Turn
 from app.schemas import (
     ConversationCreate,
     ConversationOut,
+    ConversationRecord,
+    DecisionView,
     Escalation,
+    ExportOut,
     MessageIn,
     MessageOut,
     MessagesOut,
     QueueInfo,
     TurnOut,
 )
-from app.services import Services
 from disclosure.texts import choose_locale, notice
 from handoff import queue, waiting
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["customer"])
-
-
-async def authorized(
-    conversation_id: str,
-    session: SessionDep,
-    authorization: Annotated[str | None, Header()] = None,
-) -> Conversation:
-    """The conversation in the path, when the bearer token is its own."""
-    hint = "Send the conversation token as 'Authorization: Bearer <token>'."
-    token = bearer_token(authorization, hint)
-    return await conversations.authorize(session, conversation_id, token)
-
-
-CustomerConversation = Annotated[Conversation, Depends(authorized)]
-
-
-def services(request: Request) -> Services:
-    svc: Services = request.app.state.services
-    return svc
 
 
 def out(messages: list[Message]) -> list[MessageOut]:
@@ -58,7 +41,7 @@ def out(messages: list[Message]) -> list[MessageOut]:
 
 @router.post("", status_code=201, response_model=ConversationOut)
 async def create_conversation(
-    request: Request,
+    svc: ServicesDep,
     session: SessionDep,
     body: ConversationCreate | None = None,
     accept_language: Annotated[str | None, Header()] = None,
@@ -83,9 +66,7 @@ async def create_conversation(
         change = await queue.hand_over(session, conv, "ai_opt_out", config, {"ai_opt_out": True})
         messages += [change.notice] if change.notice else []
         events = change.events
-    await session.commit()
-    for event in events:
-        await services(request).broker.publish(event)
+    await commit_and_publish(session, svc.broker, events)
     return ConversationOut(
         id=conv.id, token=token, status=conv.status, locale=locale, messages=out(messages)
     )
@@ -95,7 +76,7 @@ async def create_conversation(
 async def send_message(
     conversation_id: str,
     body: MessageIn,
-    request: Request,
+    svc: ServicesDep,
     response: Response,
     session: SessionDep,
     conv: CustomerConversation,
@@ -106,9 +87,7 @@ async def send_message(
         raise Invalid("text: the message is empty.")
     ai_holds = conv.status in ("bot", "closed")
     await session.commit()  # end the token check's read: the turn opens its own sessions
-    turn = await pipeline.receive(
-        services(request), conversation_id, text, body.client_id, ai_holds=ai_holds
-    )
+    turn = await pipeline.receive(svc, conversation_id, text, body.client_id, ai_holds=ai_holds)
     response.headers["X-Tandem-LLM-Ms"] = f"{turn.llm_seconds * 1000:.1f}"
     return _turn_out(turn)
 
@@ -154,7 +133,7 @@ class ContactIn(BaseModel):
 @router.post("/{conversation_id}/contact", response_model=MessagesOut)
 async def leave_contact(
     body: ContactIn,
-    request: Request,
+    svc: ServicesDep,
     session: SessionDep,
     conv: CustomerConversation,
 ) -> MessagesOut:
@@ -163,16 +142,14 @@ async def leave_contact(
     change = await waiting.leave_contact(
         session, conv, body.email.strip(), body.leave_message, config
     )
-    await session.commit()
-    for event in change.events:
-        await services(request).broker.publish(event)
+    await commit_and_publish(session, svc.broker, change.events)
     notice = [change.notice] if change.notice else []
     return MessagesOut(messages=out(notice), status=conv.status, queue=await _queue(session, conv))
 
 
 @router.post("/{conversation_id}/handoff", response_model=TurnOut)
 async def request_handoff(
-    request: Request,
+    svc: ServicesDep,
     session: SessionDep,
     conv: CustomerConversation,
 ) -> TurnOut:
@@ -181,34 +158,24 @@ async def request_handoff(
     change = await queue.hand_over(
         session, conv, "customer_request", config, {"handoff_button": True}
     )
-    await session.commit()
-    for event in change.events:
-        await services(request).broker.publish(event)
+    await commit_and_publish(session, svc.broker, change.events)
     messages = [change.notice] if change.notice else []
     return _turn_out(Turn(messages, change.status, Verdict("escalated", "customer_request")))
 
 
-@router.get("/{conversation_id}/export")
+@router.get("/{conversation_id}/export", response_model=ExportOut)
 async def export(
     session: SessionDep,
     conv: CustomerConversation,
-) -> dict[str, Any]:
+) -> ExportOut:
     """Everything stored about this conversation, for the customer to take away."""
     messages = await conversations.after(session, conv.id, 0, limit=100_000)
     rows = await session.execute(select(Decision).where(Decision.conversation_id == conv.id))
-    return {
-        "conversation": {
-            "id": conv.id,
-            "locale": conv.locale,
-            "status": conv.status,
-            "ai_opt_out": conv.ai_opt_out,
-            "created_at": conv.created_at.isoformat(),
-            "contact_email": conv.contact_email,
-            "escalation_reason": conv.escalation_reason,
-        },
-        "messages": [MessageOut.model_validate(m).model_dump(mode="json") for m in messages],
-        "decisions": [decisions.describe(d) for d in rows.scalars()],
-    }
+    return ExportOut(
+        conversation=ConversationRecord.model_validate(conv, from_attributes=True),
+        messages=[MessageOut.model_validate(m) for m in messages],
+        decisions=[DecisionView.model_validate(decisions.describe(d)) for d in rows.scalars()],
+    )
 
 
 @router.delete("/{conversation_id}", status_code=204)
