@@ -14,20 +14,13 @@ from sqlalchemy.exc import DBAPIError
 
 from app import policy
 from app.errors import Conflict
-from app.events import Event, QueueChanged, StatusChanged
+from app.events import Event, QueueChanged, StatusChanged, commit_and_publish
 from app.services import Services
 from handoff.assignment import assign_next, requeue_expired
-from handoff.queue import Change
 
 log = logging.getLogger("tandem.handoff")
 TICK_SECONDS = 2.0
 MAX_ASSIGN_PER_TICK = 100
-
-
-async def _publish(svc: Services, changes: list[Change]) -> None:
-    for change in changes:
-        for event in change.events:
-            await svc.broker.publish(event)
 
 
 async def expire_leases(svc: Services) -> int:
@@ -35,8 +28,7 @@ async def expire_leases(svc: Services) -> int:
     async with svc.sessions() as s:
         config = await policy.load(s)
         changes = await requeue_expired(s, config)
-        await s.commit()
-    await _publish(svc, changes)
+        await commit_and_publish(s, svc.broker, [e for c in changes for e in c.events])
     return len(changes)
 
 
@@ -53,8 +45,7 @@ async def auto_assign(svc: Services) -> int:
                 continue
             if change is None:
                 return done
-            await s.commit()
-        await _publish(svc, [change])
+            await commit_and_publish(s, svc.broker, change.events)
         done += 1
     return done
 
