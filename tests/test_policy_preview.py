@@ -123,7 +123,12 @@ async def test_preview_decides_each_turn_as_the_live_turn_would(
             live = await _converse(http, ops)
             assert live == [_until_handed_over(want) for want in expected], proposed
             seen.update(after)
-        assert {"answered:-", "escalated:negative_sentiment", "escalated:low_confidence"} <= seen
+        assert {
+            "answered:-",
+            "declined:low_confidence",
+            "escalated:low_confidence",
+            "escalated:negative_sentiment",
+        } <= seen
     finally:
         r = await http.put("/api/v1/admin/settings", json=current, headers=ops)
         assert r.status_code == 200
