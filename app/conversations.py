@@ -146,6 +146,20 @@ async def after(
     return list(rows.scalars())
 
 
+async def history(
+    session: AsyncSession, conversation_id: str, seq: int, limit: int = 6
+) -> list[tuple[str, str]]:
+    """The (role, text) of the last `limit` messages before `seq` both sides saw, oldest first."""
+    rows = await session.execute(
+        select(Message.role, Message.text)
+        .where(Message.conversation_id == conversation_id, Message.seq < seq)
+        .where(Message.kind == "text", Message.internal.is_(False))
+        .order_by(Message.seq.desc())
+        .limit(limit)
+    )
+    return [(role, text) for role, text in reversed(rows.all())]
+
+
 async def replies_to(session: AsyncSession, conversation_id: str, seq: int) -> list[Message]:
     """What a customer message caused (for answering a retried send identically)."""
     rows = await session.execute(

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from app import prompt
+from app.analysis import Analysis
 from app.checks import redaction
-from app.checks.confidence import unsupported_claims
+from app.checks.confidence import Confidence, assess, says_dont_know, unsupported_claims
 from app.checks.output import check_output
-from app.llm import LLM, Draft
+from app.llm import LLM, Draft, LLMUnavailable
 from app.retrieval import Passage
 
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
@@ -96,3 +98,63 @@ def quote(passages: Sequence[Passage], intro: str) -> str | None:
         else best.title
     )
     return f"{intro} — “{title}”:\n\n{best.text.strip()}"
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """A reply text (customer values restored) with what the checks found, for the escalation
+    policy to let through or withhold; `text` is None when nothing could be written."""
+
+    text: str | None
+    confidence: Confidence | None
+    checks: dict[str, Any]  # for the decision record: mode, model, unsafe, llm_error, ...
+    cited: list[Passage] = field(default_factory=list)
+
+
+async def draft(
+    llm: LLM | None,
+    a: Analysis,
+    *,
+    history: Sequence[tuple[str, str]],
+    locale: str,
+    quote_intro: str,
+    release: Release,
+) -> Drafted:
+    """The reply through the LLM (unsafe or unsure drafts too: the policy decides), or with
+    no LLM configured a quote of the best passage."""
+    if llm is None:
+        text = quote(a.passages, quote_intro)
+        if text is None:
+            return Drafted(None, None, {"mode": "quote"})
+        conf = assess(a.passages[0].text, a.passages[:1], None)
+        return Drafted(text, conf, {"mode": "quote"}, _cited(a.passages[:1]))
+    try:
+        written, canary = await with_llm(
+            llm,
+            question=a.redacted.text,
+            history=[(role, redaction.scrub(text)) for role, text in history],
+            passages=a.passages,
+            locale=locale,
+            mapping=a.redacted.mapping,
+            release=release,
+        )
+    except LLMUnavailable as exc:
+        return Drafted(None, None, {"mode": "llm", "llm_error": exc.detail})
+    checks: dict[str, Any] = {
+        "mode": "llm",
+        "model": written.model,
+        "llm_seconds": round(written.seconds, 3),
+        "unsafe": list(check_output(written.text, canary).fired),
+        "dont_know": says_dont_know(written.text),
+    }
+    text = tidy(redaction.restore(written.text, a.redacted.mapping))
+    conf = assess(written.text, a.passages, written.logprobs)
+    return Drafted(text, conf, checks, _cited(a.passages[:3]))
+
+
+def _cited(passages: Sequence[Passage]) -> list[Passage]:
+    """The documents behind the reply, once each: the quoted one, or those the model was given."""
+    seen: dict[int, Passage] = {}
+    for p in passages:
+        seen.setdefault(p.document_id, p)
+    return list(seen.values())

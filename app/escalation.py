@@ -1,13 +1,32 @@
-"""The escalation decision: signals and the operator's policy in, one verdict out. Pure."""
+"""The escalation decision: signals and the operator's policy in, one verdict out. Pure.
+
+Every policy threshold is applied here and nowhere else, so the live turn and the policy
+preview (which replays stored signals under a proposed policy) decide alike.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, cast
 
-from app.policy import Policy
+from app.policy import MAX_NEGATIVE_TURNS, Policy
+
+Outcome = Literal["answered", "declined", "escalated"]
+Reason = Literal[
+    "customer_request",
+    "ai_opt_out",
+    "human_only",
+    "restricted_topic",
+    "negative_sentiment",
+    "llm_unavailable",
+    "unsafe_output",
+    "low_confidence",
+    "max_bot_turns",
+    "handed_over",  # a person took over while the AI was drafting: the AI stays silent
+]
 
 # Plain words for the customer-facing `escalation.detail`.
-REASONS = {
+REASONS: dict[str, str] = {
     "customer_request": "You asked to talk to a person.",
     "ai_opt_out": "You chose to talk to a person instead of the AI.",
     "human_only": "Our team answers all conversations in person right now.",
@@ -22,13 +41,14 @@ REASONS = {
 
 @dataclass(frozen=True)
 class Signals:
-    """What the checks found this turn (the LLM's own judgement is never one of them)."""
+    """What the checks found this turn, as raw values: no threshold has been applied yet
+    (and the LLM's own judgement is never one of them)."""
 
     human_request: bool = False
     ai_opt_out: bool = False
     restricted_topic: str | None = None
     negative: float = 0.0  # probability that this message is negative
-    negative_streak: int = 0  # consecutive negative customer turns, this one included
+    earlier_negative: tuple[float, ...] = ()  # the previous customer turns' `negative`, in order
     llm_error: str | None = None
     unsafe: tuple[str, ...] = ()
     confidence: float | None = None  # None when no draft was made
@@ -37,13 +57,36 @@ class Signals:
 
 @dataclass(frozen=True)
 class Verdict:
-    outcome: str  # "answered" | "declined" | "escalated"
-    reason: str | None
+    outcome: Outcome
+    reason: Reason | None
     offer_person: bool = False
 
     @property
     def detail(self) -> str:
         return REASONS.get(self.reason or "", "")
+
+    @classmethod
+    def stored(cls, outcome: str, reason: str | None) -> Verdict:
+        """A verdict as a decision record keeps it (whose columns are plain strings)."""
+        return cls(cast(Outcome, outcome), cast(Reason | None, reason))
+
+
+def negative_streak(signals: Signals, policy: Policy) -> int:
+    """Consecutive customer turns, this one included, at or above the offer threshold."""
+    streak = 0
+    for negative in reversed((*signals.earlier_negative, signals.negative)):
+        if negative < policy.offer_person_threshold:
+            break
+        streak += 1
+    return streak
+
+
+def looking_back(previous: Signals | None) -> tuple[float, ...]:
+    """The `earlier_negative` of the turn after `previous` (None, say a button press, breaks
+    the streak), as long as the longest streak a policy may ask for."""
+    if previous is None:
+        return ()
+    return (*previous.earlier_negative, previous.negative)[-(MAX_NEGATIVE_TURNS - 1) :]
 
 
 def before_draft(signals: Signals, policy: Policy) -> Verdict | None:
@@ -56,9 +99,9 @@ def before_draft(signals: Signals, policy: Policy) -> Verdict | None:
         return Verdict("escalated", "human_only")
     if signals.restricted_topic:
         return Verdict("escalated", "restricted_topic")
-    if signals.negative >= policy.negative_sentiment_threshold or (
-        signals.negative >= policy.offer_person_threshold
-        and signals.negative_streak >= policy.negative_turns
+    if (
+        signals.negative >= policy.negative_sentiment_threshold
+        or negative_streak(signals, policy) >= policy.negative_turns
     ):
         return Verdict("escalated", "negative_sentiment")
     if signals.bot_turns >= policy.max_bot_turns:
@@ -67,7 +110,8 @@ def before_draft(signals: Signals, policy: Policy) -> Verdict | None:
 
 
 def decide(signals: Signals, policy: Policy) -> Verdict:
-    """The whole decision for a turn once the draft (if any) has been checked."""
+    """The whole decision for a turn once the draft (if any) has been checked: only an
+    "answered" verdict lets the draft reach the customer."""
     early = before_draft(signals, policy)
     if early is not None:
         return early

@@ -13,6 +13,7 @@ from app.checks.topics import DEFAULT_TOPICS, Topic
 from app.models import OperatorSettings, SettingsChange, utcnow
 from disclosure.texts import LOCALES
 
+MAX_NEGATIVE_TURNS = 20  # the longest streak of negative turns a policy may wait for
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -59,7 +60,7 @@ class Policy(BaseModel):
     low_confidence_action: str = Field("escalate", pattern="^(escalate|offer)$")
     negative_sentiment_threshold: float = Field(0.85, ge=0, le=1)
     offer_person_threshold: float = Field(0.6, ge=0, le=1)
-    negative_turns: int = Field(2, ge=1, le=20)
+    negative_turns: int = Field(2, ge=1, le=MAX_NEGATIVE_TURNS)
     max_bot_turns: int = Field(8, ge=1, le=100)
     restricted_topics: list[Topic] = Field(default_factory=lambda: list(DEFAULT_TOPICS))
     human_only: bool = False

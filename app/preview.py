@@ -1,36 +1,33 @@
-"""Replaying recent decisions under a proposed policy: operators see a change before making it."""
+"""Replaying recent decisions under a proposed policy: operators see a change before making it.
+
+Each stored turn's raw signals (as `decisions.signals_of` reads them back) go through the same
+`escalation.decide` the live turn uses, streaks included, so a proposed policy decides each
+turn as the live pipeline would have decided it under that policy."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.checks.topics import match_topic
+from app.decisions import signals_of
 from app.escalation import Signals, decide
 from app.models import Decision, Message
 from app.policy import Policy
 
 
 def _signals(d: Decision, text: str | None, policy: Policy) -> Signals | None:
-    """The signals a stored decision saw, with restricted topics re-matched on the message."""
-    s = d.signals or {}
-    if "sentiment" not in s:  # button presses and opt-outs carry no turn signals
+    """The signals a stored decision saw, with restricted topics re-matched on the message
+    (the topics are the policy's; an erased message matches none)."""
+    signals = signals_of(d.signals or {}, d.confidence)
+    if signals is None:
         return None
-    confidence = s.get("confidence") or {}
     topic = match_topic(text, policy.restricted_topics) if text else None
-    return Signals(
-        human_request=bool((s.get("human_request") or {}).get("requested")),
-        restricted_topic=topic.name if topic else None,
-        negative=float((s.get("sentiment") or {}).get("negative", 0.0)),
-        negative_streak=int(s.get("negative_streak", 0)),
-        llm_error=s.get("llm_error"),
-        unsafe=tuple(s.get("unsafe") or ()),
-        confidence=d.confidence if confidence or s.get("mode") else None,
-        bot_turns=int(s.get("bot_turns", 0)),
-    )
+    return replace(signals, restricted_topic=topic.name if topic else None)
 
 
 async def preview(session: AsyncSession, proposed: Policy, limit: int) -> dict[str, Any]:
