@@ -26,16 +26,21 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 
 
 async def test_sqlite_writers_take_turns_in_arrival_order(engine: AsyncEngine) -> None:
-    async def writer(n: int) -> None:
+    async def writer(n: int, ready: asyncio.Event) -> None:
         async with engine.begin() as conn:
+            ready.set()  # connected: the next statement is the write that waits its turn
             await conn.execute(INSERT, {"n": n})
             await asyncio.sleep(0.02)  # hold the write lock while the others arrive
 
-    # Each writer arrives while the one before it holds the lock. SQLite alone would let
-    # whichever waiting connection polls first after a commit write next.
+    # Each writer arrives while the one before it holds the lock or waits for it. SQLite alone
+    # would let whichever waiting connection polls first after a commit write next. A writer
+    # starts only once the one before it has its connection, so that a slow connect on a busy
+    # machine cannot change the order in which they reach the lock.
     tasks = []
     for n in range(8):
-        tasks.append(asyncio.create_task(writer(n)))
+        ready = asyncio.Event()
+        tasks.append(asyncio.create_task(writer(n, ready)))
+        await ready.wait()
         await asyncio.sleep(0.005)
     await asyncio.gather(*tasks)
 
