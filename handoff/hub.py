@@ -29,7 +29,7 @@ from app.events import (
 )
 from app.models import Conversation, Message
 from app.services import Services
-from handoff import assignment, frames, waiting
+from handoff import assignment, frames, summary, waiting
 
 log = logging.getLogger("tandem.hub")
 SEND_QUEUE = 256  # per connection; ephemeral events are dropped past half of it
@@ -153,6 +153,7 @@ class Hub:
     async def start(self) -> None:
         await self._load_waiting()
         self.svc.broker.subscribe(self.dispatch)
+        self.svc.broker.subscribe(self._summarise)
         self.svc.broker.on_reconnect(self.resync_all)
         self.spawn(self._heartbeat())
 
@@ -214,6 +215,11 @@ class Hub:
                 conn.push(frames.Queue(conversation_id=cid))
             if any(c.status == "queued" for c in self._customers()):
                 self.spawn(self._statuses([], None))  # positions behind it moved
+
+    async def _summarise(self, event: Event) -> None:
+        """A new handoff is summarised once, in the background, by the replica that claims it."""
+        if isinstance(event, StatusChanged) and event.status in WAITING:
+            self.spawn(summary.refresh(self.svc, event.conversation_id))
 
     async def resync_all(self) -> None:
         """After a lost broker link: fill every subscription from the database."""

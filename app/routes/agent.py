@@ -98,6 +98,11 @@ class DetailOut(BaseModel):
     summary: dict[str, str]
 
 
+class SummaryOut(BaseModel):
+    text: str
+    source: str
+
+
 class StatusOut(BaseModel):
     id: str
     status: str
@@ -141,19 +146,15 @@ async def get_queue(user: AgentDep, session: SessionDep) -> QueueOut:
 
 
 @router.get("/conversations/{conversation_id}", response_model=DetailOut)
-async def get_conversation(
-    conversation_id: str, request: Request, user: AgentDep, session: SessionDep
-) -> DetailOut:
-    """The whole transcript (real values), why it was handed over, signals, trend, summary."""
+async def get_conversation(conversation_id: str, user: AgentDep, session: SessionDep) -> DetailOut:
+    """The whole transcript (real values), why it was handed over, signals, trend, and the
+    summary written at the handoff (extractive until it is; never an LLM call here)."""
     conv = await assignment.load(session, conversation_id)
     _may_read(conv, user)
     messages = await conversations.after(session, conv.id, 0, internal=True, limit=100_000)
     decided = await summary.decisions(session, conv.id)
     item = ItemOut.model_validate(conv)
-    lines = summary.bot_part(messages)
-    await session.commit()  # end the read before the LLM call
-    svc: Services = request.app.state.services
-    brief = await summary.summarise(svc.llm, lines, conv.escalation_reason)
+    brief = summary.stored(conv, summary.bot_part(messages))
     return DetailOut(
         conversation=item,
         messages=[AgentMessageOut.model_validate(m) for m in messages],
@@ -162,6 +163,19 @@ async def get_conversation(
         sentiment_trend=summary.sentiment_trend(decided),
         summary={"text": brief.text, "source": brief.source},
     )
+
+
+@router.post("/conversations/{conversation_id}/summary", response_model=SummaryOut)
+async def summarise(
+    conversation_id: str, request: Request, user: AgentDep, session: SessionDep
+) -> SummaryOut:
+    """Write the handoff summary again now (through the LLM when it answers in time)."""
+    conv = await assignment.load(session, conversation_id)
+    _may_read(conv, user)
+    await session.commit()  # end the read before the LLM call
+    svc: Services = request.app.state.services
+    brief = await summary.store(svc, conv.id)
+    return SummaryOut(text=brief.text, source=brief.source)
 
 
 async def _act(
