@@ -84,9 +84,10 @@ async def summarise(llm: LLM | None, lines: Sequence[Line], reason: str | None) 
 
 
 def stored(conv: Conversation, lines: Sequence[Line]) -> Summary:
-    """The summary written for this handoff, else the extractive one (never the LLM)."""
-    if conv.summary_text is not None:
-        return Summary(conv.summary_text, conv.summary_source or "extractive")
+    """The LLM's summary written for this handoff, else the extractive one from the messages
+    as they are now (cheap, so always fresh); never an LLM call."""
+    if conv.summary_text is not None and conv.summary_source == "llm":
+        return Summary(conv.summary_text, "llm")
     return Summary(extractive(lines, conv.escalation_reason), "extractive")
 
 
@@ -114,9 +115,10 @@ async def store(svc: Services, conversation_id: str, claimed: datetime | None = 
         conv = await s.get(Conversation, conversation_id)
         if conv is None:
             return Summary(extractive([], None), "extractive")
-        reason = conv.escalation_reason
+        reason, opted_out = conv.escalation_reason, conv.ai_opt_out
         messages = await conversations.after(s, conversation_id, 0, internal=True, limit=100_000)
-    brief = await summarise(svc.llm, bot_part(messages), reason)
+    # A customer who opted out of AI has none of their words sent to the LLM, summaries too.
+    brief = await summarise(None if opted_out else svc.llm, bot_part(messages), reason)
     query = update(Conversation).where(Conversation.id == conversation_id)
     if claimed is not None:
         query = query.where(Conversation.summary_for == claimed)
