@@ -104,6 +104,11 @@ class Conversation(Base):
     bot_turns: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # wait stats
     rating: Mapped[int | None] = mapped_column(Integer)  # customer satisfaction, 1 to 5
+    # The handoff summary, written once per handoff (handoff.summary.refresh): `summary_for` is
+    # the `queued_at` it was claimed for, so of several replicas exactly one computes it.
+    summary_text: Mapped[str | None] = mapped_column(Text)
+    summary_source: Mapped[str | None] = mapped_column(String(16))
+    summary_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Message(Base):

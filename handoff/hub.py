@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import deque
 from collections.abc import Coroutine
@@ -29,16 +28,14 @@ from app.events import (
     Typing,
 )
 from app.models import Conversation, Message
-from app.schemas import MessageOut
 from app.services import Services
-from handoff import assignment, waiting
+from handoff import assignment, frames, summary, waiting
 
 log = logging.getLogger("tandem.hub")
 SEND_QUEUE = 256  # per connection; ephemeral events are dropped past half of it
 MAX_GAP = 500  # beyond this, the client reloads over HTTP instead of a replay
 PING_EVERY = 20.0
 WAITING = ("queued", "offline")  # a customer's new message there is previewed to every agent
-Frame = dict[str, Any]
 
 
 @dataclass
@@ -67,12 +64,13 @@ class Connection:
         self.closed = False
         # The send queue and its writer exist only while there is something to send: an idle
         # socket (most of them) holds neither (an empty deque alone is about 0.75 KiB).
-        self._items: deque[Frame | Sync] | None = None
+        self._items: deque[frames.Outbound | Sync] | None = None
         self._writer: asyncio.Task[None] | None = None
 
-    def push(self, item: Frame | Sync, *, ephemeral: bool = False) -> None:
+    def push(self, item: frames.Outbound | Sync) -> None:
         """Queue a frame or a pointer; never blocks the publisher."""
         queued = 0 if self._items is None else len(self._items)
+        ephemeral = not isinstance(item, Sync) and item.ephemeral
         if self.closed or (ephemeral and queued >= SEND_QUEUE // 2):
             return
         if isinstance(item, Sync):
@@ -111,12 +109,16 @@ class Connection:
                 if isinstance(item, Sync):
                     await self._sync(item)
                 else:
-                    await self.ws.send_text(json.dumps(item))
+                    await self.send(item)
         except Exception:
             log.info("send failed; closing the socket", exc_info=True)
             self.drop(1011, "send failed")
         finally:
             self._writer = self._items = None
+
+    async def send(self, frame: frames.Outbound) -> None:
+        """The one way out to the client: typed frames only."""
+        await self.ws.send_text(frames.encode(frame))
 
     async def _sync(self, item: Sync) -> None:
         cid, done = item.conversation_id, self.sent.get(item.conversation_id)
@@ -125,25 +127,17 @@ class Connection:
         if item.message is not None and item.seq == done + 1:
             # The next message, committed by this process: no need to read it back.
             if self.is_agent or not item.message.internal:
-                await self.ws.send_text(json.dumps(self._message(item.message)))
+                await self.send(frames.Message.of(item.message, agent=self.is_agent))
             self.sent[cid] = item.seq
             return
         latest, rows = await self.hub.read(cid, done, item.seq, internal=self.is_agent)
         if latest - done > MAX_GAP:
             self.sent[cid] = latest
-            await self.ws.send_text(
-                json.dumps({"type": "resync", "conversation_id": cid, "seq": latest})
-            )
+            await self.send(frames.Resync(conversation_id=cid, seq=latest))
             return
         for msg in rows:
-            await self.ws.send_text(json.dumps(self._message(msg)))
+            await self.send(frames.Message.of(msg, agent=self.is_agent))
         self.sent[cid] = max([latest, *(m.seq for m in rows)])  # clamps a future last_seq
-
-    def _message(self, msg: Message) -> Frame:
-        body = MessageOut.model_validate(msg).model_dump(mode="json")
-        if self.is_agent:
-            body["internal"] = msg.internal
-        return {"type": "message", "conversation_id": msg.conversation_id, "message": body}
 
 
 class Hub:
@@ -159,6 +153,7 @@ class Hub:
     async def start(self) -> None:
         await self._load_waiting()
         self.svc.broker.subscribe(self.dispatch)
+        self.svc.broker.subscribe(self._summarise)
         self.svc.broker.on_reconnect(self.resync_all)
         self.spawn(self._heartbeat())
 
@@ -205,10 +200,10 @@ class Hub:
                 self.spawn(self._preview(event))
         elif isinstance(event, Typing):
             for conn in self._members(cid, agents=event.role == "customer"):
-                conn.push(event.to_dict(), ephemeral=True)
+                conn.push(frames.of_event(event))
         elif isinstance(event, Token | DraftDiscarded):
             for conn in self._members(cid, agents=False):
-                conn.push(event.to_dict(), ephemeral=True)
+                conn.push(frames.of_event(event))
         elif isinstance(event, StatusChanged):
             (self.waiting.add if event.status in WAITING else self.waiting.discard)(cid)
             for conn in self._members(cid, agents=False):
@@ -217,9 +212,14 @@ class Hub:
                 self.spawn(self._statuses([cid], event))
         elif isinstance(event, QueueChanged):
             for conn in self.agents:
-                conn.push({"type": "queue", "conversation_id": cid})
+                conn.push(frames.Queue(conversation_id=cid))
             if any(c.status == "queued" for c in self._customers()):
                 self.spawn(self._statuses([], None))  # positions behind it moved
+
+    async def _summarise(self, event: Event) -> None:
+        """A new handoff is summarised once, in the background, by the replica that claims it."""
+        if isinstance(event, StatusChanged) and event.status in WAITING:
+            self.spawn(summary.refresh(self.svc, event.conversation_id))
 
     async def resync_all(self) -> None:
         """After a lost broker link: fill every subscription from the database."""
@@ -287,10 +287,10 @@ class Hub:
             return
         if msg.seq != event.seq or msg.role != "customer":
             return
-        frame = {"type": "preview", "conversation_id": cid, "seq": msg.seq, "text": msg.text}
+        frame = frames.Preview(conversation_id=cid, seq=msg.seq, text=msg.text)
         for conn in self.agents:
             if cid not in conn.sent:
-                conn.push(frame, ephemeral=True)
+                conn.push(frame)
 
     def end_logins(self, token_hashes: set[str]) -> None:
         """Close the consoles connected with these (revoked) logins."""
@@ -304,7 +304,7 @@ class Hub:
         while True:
             await asyncio.sleep(PING_EVERY)
             for conn in [*self.agents, *self._customers()]:
-                conn.push({"type": "ping"}, ephemeral=True)
+                conn.push(frames.Ping())
             try:
                 async with self.svc.sessions() as s:
                     logins = {c.login for c in self.agents if c.login}
@@ -316,13 +316,16 @@ class Hub:
 
 def status_frame(
     cid: str, status: str, place: tuple[int, int] | None, event: StatusChanged | None
-) -> Frame:
-    frame: Frame = {"type": "status", "conversation_id": cid, "status": status}
-    if event is not None and event.reason:
-        frame["reason"] = event.reason
-    if place is not None:
-        frame["position"], frame["expected_wait_seconds"] = place
-    return frame
+) -> frames.Status:
+    position, wait = place if place is not None else (None, None)
+    reason = event.reason if event is not None and event.reason else None
+    return frames.Status(
+        conversation_id=cid,
+        status=status,
+        reason=reason,
+        position=position,
+        expected_wait_seconds=wait,
+    )
 
 
 async def mark_seen(svc: Services, user_ids: set[int]) -> None:

@@ -1,22 +1,30 @@
 """A short summary of the AI part of a conversation for the agent who takes it over.
 
 The LLM gets redacted text and a short deadline; without it (or when it fails) the summary is
-extractive: the first question, the reason for the handoff, the last customer message.
+extractive: the first question, the reason for the handoff, the last customer message. It is
+written once per handoff (`refresh`, by the replica that claims it) or on an agent's request
+(`store`); reading a conversation never calls the LLM.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import conversations
 from app.checks.redaction import scrub
 from app.decisions import describe
 from app.llm import LLM, LLMUnavailable
-from app.models import Decision, Message
+from app.models import Conversation, Decision, Message
+from app.services import Services
+
+log = logging.getLogger("tandem.summary")
 
 DEADLINE_SECONDS = 3.0
 MAX_CHARS = 400
@@ -73,6 +81,63 @@ async def summarise(llm: LLM | None, lines: Sequence[Line], reason: str | None) 
         return fallback
     text = draft.text.strip()
     return Summary(_clip(text, MAX_CHARS), "llm") if text else fallback
+
+
+def stored(conv: Conversation, lines: Sequence[Line]) -> Summary:
+    """The LLM's summary written for this handoff, else the extractive one from the messages
+    as they are now (cheap, so always fresh); never an LLM call."""
+    if conv.summary_text is not None and conv.summary_source == "llm":
+        return Summary(conv.summary_text, "llm")
+    return Summary(extractive(lines, conv.escalation_reason), "extractive")
+
+
+async def claim(session: AsyncSession, conversation_id: str) -> datetime | None:
+    """Of the replicas hearing about one handoff exactly one wins the right to summarise it:
+    the one whose UPDATE marks the handoff (its `queued_at`) as summarised. None: lost."""
+    query = (
+        update(Conversation)
+        .where(
+            Conversation.id == conversation_id,
+            Conversation.queued_at.is_not(None),
+            Conversation.summary_for.is_distinct_from(Conversation.queued_at),
+        )
+        .values(summary_for=Conversation.queued_at)
+        .returning(Conversation.summary_for)
+    )
+    result = await session.execute(query.execution_options(synchronize_session=False))
+    return result.scalar_one_or_none()
+
+
+async def store(svc: Services, conversation_id: str, claimed: datetime | None = None) -> Summary:
+    """Summarise and write it: read, close, call the LLM, write. With `claimed`, the write is
+    skipped if a later handoff was claimed meanwhile (its own summary is on its way)."""
+    async with svc.sessions() as s:
+        conv = await s.get(Conversation, conversation_id)
+        if conv is None:
+            return Summary(extractive([], None), "extractive")
+        reason, opted_out = conv.escalation_reason, conv.ai_opt_out
+        messages = await conversations.after(s, conversation_id, 0, internal=True, limit=100_000)
+    # A customer who opted out of AI has none of their words sent to the LLM, summaries too.
+    brief = await summarise(None if opted_out else svc.llm, bot_part(messages), reason)
+    query = update(Conversation).where(Conversation.id == conversation_id)
+    if claimed is not None:
+        query = query.where(Conversation.summary_for == claimed)
+    async with svc.sessions() as s:
+        await s.execute(query.values(summary_text=brief.text, summary_source=brief.source))
+        await s.commit()
+    return brief
+
+
+async def refresh(svc: Services, conversation_id: str) -> None:
+    """On a handoff (to the queue or offline): summarise it, if this replica claims it."""
+    try:
+        async with svc.sessions() as s:
+            claimed = await claim(s, conversation_id)
+            await s.commit()
+        if claimed is not None:
+            await store(svc, conversation_id, claimed)
+    except Exception:  # the agent still gets the extractive summary, or asks again
+        log.warning("could not summarise conversation %s", conversation_id, exc_info=True)
 
 
 def bot_part(messages: Sequence[Message]) -> list[Line]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,7 +96,19 @@ def llm(stub: tuple[StubState, str]) -> Iterator[StubState]:
     state, _ = stub
     state.reset()
     yield state
+    settle(state)
     state.reset()
+
+
+def settle(state: StubState, quiet: float = 0.1, within: float = 3.0) -> None:
+    """Wait until the stub hears nothing more for `quiet` seconds: a handoff's summary is asked
+    for in the background, and must land in the test that handed over, not in the next one."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        heard = len(state.requests)
+        time.sleep(quiet)
+        if len(state.requests) == heard:
+            return
 
 
 def settings_for(db_url: str, **overrides: Any) -> Settings:

@@ -216,3 +216,93 @@ def test_operator_console_loads_the_policy(page: Page, server: ThreadedServer) -
     page.click("[data-tab=stats]")
     expect(page.locator("#stats .card").first).to_be_visible()
     shot(page, "admin-stats")
+
+
+def agent_bearer(http: httpx.Client) -> dict[str, str]:
+    r = http.post(
+        "/api/v1/auth/login", json={"email": "agent@example.com", "password": "agent-password"}
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def test_widget_shows_a_pushed_agent_message_without_a_request(
+    page: Page, server: ThreadedServer, llm: StubState
+) -> None:
+    """The socket's `message` frame carries the message itself: nothing is fetched after it."""
+    frame = widget(page, server)
+    start_chat(frame)
+    conv = frame.evaluate("JSON.parse(sessionStorage.getItem('tandem.conversation'))")
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        customer = {"Authorization": f"Bearer {conv['token']}"}
+        r = http.post(f"/api/v1/conversations/{conv['id']}/handoff", headers=customer)
+        assert r.status_code == 200, r.text
+        agent = agent_bearer(http)
+        r = http.post(f"/api/v1/agent/conversations/{conv['id']}/claim", headers=agent)
+        assert r.status_code == 200, r.text
+        expect(frame.locator(".msg.system").last).to_contain_text("joined")
+        page.wait_for_timeout(300)  # anything the claim set off has settled
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        r = http.post(
+            f"/api/v1/agent/conversations/{conv['id']}/messages",
+            json={"text": "Hello, I am looking at your order now."},
+            headers=agent,
+        )
+        assert r.status_code == 200, r.text
+    expect(frame.locator(".msg.agent").last).to_contain_text("looking at your order")
+    page.wait_for_timeout(1000)
+    assert requests == []
+
+
+def test_console_applies_a_customer_message_without_refetching_or_summarising(
+    page: Page, server: ThreadedServer, llm: StubState
+) -> None:
+    """A customer message to a held conversation is appended from its frame: no conversation
+    fetch by the console, and no summary from the LLM (that was written once, at the handoff)."""
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        r = http.post("/api/v1/conversations", json={})
+        assert r.status_code == 201, r.text
+        cid, customer = r.json()["id"], {"Authorization": f"Bearer {r.json()['token']}"}
+        said = {"text": "I want to talk to a human, please, my parcel is late"}
+        r = http.post(f"/api/v1/conversations/{cid}/messages", json=said, headers=customer)
+        assert r.status_code == 200 and r.json()["status"] == "queued", r.text
+        agent = agent_bearer(http)
+        detail = http.get(f"/api/v1/agent/conversations/{cid}", headers=agent).json()
+        for _ in range(100):  # the summary is written in the background after the handoff
+            if detail["summary"]["source"] == "llm":
+                break
+            page.wait_for_timeout(100)
+            detail = http.get(f"/api/v1/agent/conversations/{cid}", headers=agent).json()
+        assert detail["summary"]["source"] == "llm"
+        r = http.post(f"/api/v1/agent/conversations/{cid}/claim", headers=agent)
+        assert r.status_code == 200, r.text
+
+        page.goto(server.url + "/console")
+        page.fill("#email", "agent@example.com")
+        page.fill("#password", "agent-password")
+        page.click("#login button[type=submit]")
+        expect(page.locator("#live")).to_be_visible()
+        page.locator(f"#mine button[aria-label*='{cid}']").click()
+        expect(page.locator("#transcript")).to_contain_text("my parcel is late")
+        expect(page.locator("#summary")).to_contain_text("(llm)")
+        page.wait_for_timeout(500)  # the console resumes the conversation on its socket
+        fetches: list[str] = []
+        page.on(
+            "request",
+            lambda request: (
+                fetches.append(request.url)
+                if f"/api/v1/agent/conversations/{cid}" in request.url
+                else None
+            ),
+        )
+        summaries = len(llm.requests)
+        r = http.post(
+            f"/api/v1/conversations/{cid}/messages", json={"text": "Any news?"}, headers=customer
+        )
+        assert r.status_code == 200, r.text
+    expect(page.locator("#transcript li").last).to_contain_text("Any news?")
+    page.wait_for_timeout(1000)
+    assert fetches == []
+    assert len(llm.requests) == summaries
+    shot(page, "console-live")

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, cast
 
+from handoff import frames
 from handoff.hub import SEND_QUEUE, Connection, Hub
 
 
@@ -35,24 +36,29 @@ class FakeHub:
         self.tasks.append(asyncio.ensure_future(coro))
 
 
+def durable(n: object) -> frames.Queue:
+    """A frame that is never dropped (only typed frames go on the queue)."""
+    return frames.Queue(conversation_id=str(n))
+
+
 async def test_ephemeral_events_are_dropped_first_then_the_socket_is_closed() -> None:
     ws, hub = StuckSocket(), FakeHub()
     conn = Connection(cast(Any, ws), cast(Hub, hub), "customer")
-    conn.push({"type": "message", "n": 0})
+    conn.push(durable(0))
     await asyncio.sleep(0)  # the writer takes the first frame and blocks on it
     assert ws.sends == 1
 
     for n in range(SEND_QUEUE):  # typing beyond half the queue is dropped, never queued
-        conn.push({"type": "typing", "n": n}, ephemeral=True)
+        conn.push(frames.Typing(conversation_id=str(n), role="agent", typing=n % 2 == 0))
     assert not conn.closed
     queued = SEND_QUEUE // 2
 
     for n in range(SEND_QUEUE - queued):  # durable frames fill the rest of the queue
-        conn.push({"type": "message", "n": n})
+        conn.push(durable(n))
     assert not conn.closed
-    conn.push({"type": "message", "n": "one too many"})
+    conn.push(durable("one too many"))
     assert conn.closed  # disconnected: the client resumes from its last seq
 
     await asyncio.gather(*hub.tasks)
     assert ws.closed_with == 1013
-    conn.push({"type": "message", "n": "after close"})  # ignored, no error
+    conn.push(durable("after close"))  # ignored, no error

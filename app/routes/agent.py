@@ -16,7 +16,7 @@ from app.deps import AgentDep, ServicesDep, SessionDep
 from app.errors import Conflict, Forbidden, Invalid
 from app.events import MessageCreated, commit_and_publish
 from app.models import CannedReply, Conversation, Message, Outbox, User
-from app.schemas import MAX_TEXT
+from app.schemas import MAX_TEXT, DecisionView
 from handoff import assignment, summary
 from handoff.queue import Change
 
@@ -87,13 +87,28 @@ class AgentMessageOut(BaseModel):
     author_id: int | None
 
 
+class TrendPoint(BaseModel):
+    """The customer's sentiment at one of their messages, and the rolling average."""
+
+    message_seq: int
+    label: str | None
+    score: float | None
+    negative: float | None
+    rolling: float | None
+
+
 class DetailOut(BaseModel):
     conversation: ItemOut
     messages: list[AgentMessageOut]
     escalation: dict[str, str | None]
-    signals: list[dict[str, Any]]
-    sentiment_trend: list[dict[str, Any]]
+    signals: list[DecisionView]
+    sentiment_trend: list[TrendPoint]
     summary: dict[str, str]
+
+
+class SummaryOut(BaseModel):
+    text: str
+    source: str
 
 
 class StatusOut(BaseModel):
@@ -131,26 +146,35 @@ async def get_queue(user: AgentDep, session: SessionDep) -> QueueOut:
 
 
 @router.get("/conversations/{conversation_id}", response_model=DetailOut)
-async def get_conversation(
-    conversation_id: str, svc: ServicesDep, user: AgentDep, session: SessionDep
-) -> DetailOut:
-    """The whole transcript (real values), why it was handed over, signals, trend, summary."""
+async def get_conversation(conversation_id: str, user: AgentDep, session: SessionDep) -> DetailOut:
+    """The whole transcript (real values), why it was handed over, signals, trend, and the
+    summary written at the handoff (extractive until it is; never an LLM call here)."""
     conv = await assignment.load(session, conversation_id)
     _may_read(conv, user)
     messages = await conversations.after(session, conv.id, 0, internal=True, limit=100_000)
     decided = await summary.decisions(session, conv.id)
     item = ItemOut.model_validate(conv)
-    lines = summary.bot_part(messages)
-    await session.commit()  # end the read before the LLM call
-    brief = await summary.summarise(svc.llm, lines, conv.escalation_reason)
+    brief = summary.stored(conv, summary.bot_part(messages))
     return DetailOut(
         conversation=item,
         messages=[AgentMessageOut.model_validate(m) for m in messages],
         escalation={"reason": conv.escalation_reason, "detail": conv.escalation_detail},
-        signals=decided,
-        sentiment_trend=summary.sentiment_trend(decided),
+        signals=[DecisionView.model_validate(d) for d in decided],
+        sentiment_trend=[TrendPoint.model_validate(t) for t in summary.sentiment_trend(decided)],
         summary={"text": brief.text, "source": brief.source},
     )
+
+
+@router.post("/conversations/{conversation_id}/summary", response_model=SummaryOut)
+async def summarise(
+    conversation_id: str, svc: ServicesDep, user: AgentDep, session: SessionDep
+) -> SummaryOut:
+    """Write the handoff summary again now (through the LLM when it answers in time)."""
+    conv = await assignment.load(session, conversation_id)
+    _may_read(conv, user)
+    await session.commit()  # end the read before the LLM call
+    brief = await summary.store(svc, conv.id)
+    return SummaryOut(text=brief.text, source=brief.source)
 
 
 async def _act(

@@ -9,11 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
-from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
 from app import conversations, pipeline
@@ -21,14 +19,14 @@ from app.auth import user_for_token
 from app.errors import NotFound, Unauthorized
 from app.events import Typing
 from app.models import Conversation, Message
-from app.schemas import MessageIn
 from app.security import hash_token
+from handoff import frames
 from handoff.hub import Connection, Hub, mark_seen, status_frame
 
 router = APIRouter()
+_GONE = object()  # `_read`'s answer once the socket is closed
 MAX_FRAME = 64 * 1024
 AUTH_TIMEOUT = 5.0
-Frame = dict[str, Any]
 
 
 def _hub(ws: WebSocket) -> Hub:
@@ -41,7 +39,7 @@ def _same_origin(ws: WebSocket, origin: str) -> bool:
     return urlsplit(origin).netloc.lower() == ws.headers.get("host", "").lower()
 
 
-async def _open(ws: WebSocket) -> Frame | None:
+async def _open(ws: WebSocket) -> frames.Auth | None:
     """Check the Origin, accept, and wait for the auth frame; None when the socket is closed."""
     origin, allowed = ws.headers.get("origin"), _hub(ws).svc.settings.origins
     if origin is not None and allowed and origin not in allowed and not _same_origin(ws, origin):
@@ -49,51 +47,48 @@ async def _open(ws: WebSocket) -> Frame | None:
         return None
     await ws.accept()
     try:
-        first = await asyncio.wait_for(_read(ws), AUTH_TIMEOUT)
+        first = frames.parse_auth(await asyncio.wait_for(_read(ws), AUTH_TIMEOUT))
     except TimeoutError:
         first = None
-    if first is None or first.get("type") != "auth" or not isinstance(first.get("token"), str):
+    if first is None:
         await _close(ws, 1008, "authenticate with a first frame {type: auth, token}")
-        return None
     return first
 
 
-async def _read(ws: WebSocket) -> Frame | None:
-    """The next inbound frame as a dict ({"type": ""} if it is not a typed JSON object);
-    None once the client is gone or after closing 1009 for an oversize frame."""
+async def _read(ws: WebSocket) -> object:
+    """The next inbound frame's JSON (None if it is not JSON); `_GONE` once the client is gone
+    or after closing 1009 for an oversize frame."""
     try:
         raw = await ws.receive_text()
     except (WebSocketDisconnect, RuntimeError, KeyError):
-        return None
+        return _GONE
     if len(raw) > MAX_FRAME or len(raw.encode()) > MAX_FRAME:
         await _close(ws, 1009, "frames are limited to 64 KiB")
-        return None
+        return _GONE
     try:
-        data = json.loads(raw)
+        data: object = json.loads(raw)
     except ValueError:
         data = None
-    ok = isinstance(data, dict) and isinstance(data.get("type"), str)
-    return data if ok else {"type": ""}
+    return data
 
 
-async def _next(ws: WebSocket) -> Frame | None:
-    """The next typed inbound frame; None once the client is gone. (A plain coroutine rather
-    than an async generator: an idle socket then holds one suspended frame less.)"""
-    while (frame := await _read(ws)) is not None:
-        if frame["type"]:
+async def _next(
+    conn: Connection, kinds: dict[str, type[frames.ClientFrame]]
+) -> frames.ClientFrame | None:
+    """The next well-formed inbound frame of `kinds`, answering the others with an error; None
+    once the client is gone. (A plain coroutine rather than an async generator: an idle socket
+    then holds one suspended frame less.)"""
+    while (data := await _read(conn.ws)) is not _GONE:
+        frame = frames.parse(data, kinds)
+        if not isinstance(frame, frames.Error):
             return frame
-        await ws.send_text(json.dumps({"type": "error", "detail": "send JSON objects with a type"}))
+        conn.push(frame)
     return None
 
 
 async def _close(ws: WebSocket, code: int, reason: str) -> None:
     with contextlib.suppress(Exception):  # the client left first
         await ws.close(code, reason)
-
-
-def _last_seq(frame: Frame) -> int:
-    value = frame.get("last_seq", 0)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 async def customer_socket(ws: WebSocket) -> None:
@@ -106,7 +101,7 @@ async def customer_socket(ws: WebSocket) -> None:
         return
     cid = next(iter(conn.sent))
     try:
-        while (frame := await _next(ws)) is not None:
+        while (frame := await _next(conn, frames.CUSTOMER_FRAMES)) is not None:
             await _customer_frame(conn, cid, frame)
     finally:
         conn.hub.detach(conn)
@@ -120,7 +115,7 @@ async def _customer_open(ws: WebSocket, conversation_id: str) -> Connection | No
     hub = _hub(ws)
     async with hub.svc.sessions() as s:
         try:
-            conv = await conversations.authorize(s, conversation_id, auth["token"])
+            conv = await conversations.authorize(s, conversation_id, auth.token)
         except (NotFound, Unauthorized):
             await _close(ws, 1008, "this token does not open this conversation")
             return None
@@ -128,48 +123,30 @@ async def _customer_open(ws: WebSocket, conversation_id: str) -> Connection | No
     conn = Connection(ws, hub, "customer")
     conn.status = status
     position = (await hub.positions()).get(cid) if status == "queued" else None
-    conn.push({"type": "ready", "conversation_id": cid, "status": status})
+    conn.push(frames.Ready(conversation_id=cid, status=status))
     conn.push(status_frame(cid, status, position, None))
-    hub.attach(conn, cid, _last_seq(auth))
+    hub.attach(conn, cid, auth.last_seq)
     return conn
 
 
-async def _customer_frame(conn: Connection, cid: str, frame: Frame) -> None:
-    kind = frame["type"]
-    if kind == "typing":
-        await conn.hub.svc.broker.publish(Typing(cid, "customer", bool(frame.get("typing"))))
-    elif kind == "message":
+async def _customer_frame(conn: Connection, cid: str, frame: frames.ClientFrame) -> None:
+    if isinstance(frame, frames.CustomerTyping):
+        await conn.hub.svc.broker.publish(Typing(cid, "customer", frame.typing))
+    elif isinstance(frame, frames.Say):
         await _customer_message(conn, cid, frame)
-    elif kind == "ping":
-        conn.push({"type": "pong"})
-    elif kind != "pong":
-        conn.push({"type": "error", "detail": f"unknown frame type {kind!r}"})
+    elif isinstance(frame, frames.PingIn):
+        conn.push(frames.Pong())
 
 
-async def _customer_message(conn: Connection, cid: str, frame: Frame) -> None:
+async def _customer_message(conn: Connection, cid: str, body: frames.Say) -> None:
     """The same path as the HTTP POST: stored once per client_id, acked after commit."""
-    try:
-        body = MessageIn.model_validate(
-            {"text": frame.get("text"), "client_id": frame.get("client_id")}
-        )
-    except ValidationError as exc:
-        conn.push(
-            {
-                "type": "error",
-                "client_id": frame.get("client_id"),
-                "detail": str(exc.errors()[0]["msg"]),
-            }
-        )
-        return
     text = body.text.strip()
     if not text:
-        conn.push(
-            {"type": "error", "client_id": body.client_id, "detail": "text: the message is empty."}
-        )
+        conn.push(frames.Error(client_id=body.client_id, detail="text: the message is empty."))
         return
 
     def ack(message: Message) -> None:
-        conn.push({"type": "ack", "client_id": body.client_id, "seq": message.seq})
+        conn.push(frames.Ack(client_id=body.client_id, seq=message.seq))
 
     # Awaited here, so that one socket's messages are stored in the order they were sent.
     ai_holds = conn.status in ("bot", "closed")
@@ -183,41 +160,34 @@ async def agent_socket(ws: WebSocket) -> None:
         return
     hub = _hub(ws)
     async with hub.svc.sessions() as s:
-        user = await user_for_token(s, auth["token"])
+        user = await user_for_token(s, auth.token)
     if user is None:
         await _close(ws, 1008, "this session has ended; log in again")
         return
-    conn = Connection(ws, hub, "agent", user.id, hash_token(auth["token"]))
+    conn = Connection(ws, hub, "agent", user.id, hash_token(auth.token))
     hub.agents.add(conn)
-    conn.push({"type": "ready", "role": user.role, "name": user.display_name})
+    conn.push(frames.Ready(role=user.role, name=user.display_name))
     await mark_seen(hub.svc, {user.id})
     try:
-        while (frame := await _next(ws)) is not None:
+        while (frame := await _next(conn, frames.AGENT_FRAMES)) is not None:
             await _agent_frame(conn, frame)
     finally:
         hub.detach(conn)
 
 
-async def _agent_frame(conn: Connection, frame: Frame) -> None:
-    kind, cid = frame["type"], frame.get("conversation_id")
-    if kind == "resume" and isinstance(cid, str):
+async def _agent_frame(conn: Connection, frame: frames.ClientFrame) -> None:
+    if isinstance(frame, frames.Resume):
+        cid = frame.conversation_id
         if await _holds(conn, cid):
-            conn.hub.attach(conn, cid, _last_seq(frame))
+            conn.hub.attach(conn, cid, frame.last_seq)
         else:
-            conn.push(
-                {
-                    "type": "error",
-                    "conversation_id": cid,
-                    "detail": "you do not hold this conversation",
-                }
-            )
-    elif kind == "typing" and isinstance(cid, str):
+            conn.push(frames.Error(conversation_id=cid, detail="you do not hold this conversation"))
+    elif isinstance(frame, frames.AgentTyping):
+        cid = frame.conversation_id
         if cid in conn.sent:  # only conversations resumed (and so held) on this socket
-            await conn.hub.svc.broker.publish(Typing(cid, "agent", bool(frame.get("typing"))))
-    elif kind == "ping":
-        conn.push({"type": "pong"})
-    elif kind != "pong":
-        conn.push({"type": "error", "detail": f"unknown frame type {kind!r}"})
+            await conn.hub.svc.broker.publish(Typing(cid, "agent", frame.typing))
+    elif isinstance(frame, frames.PingIn):
+        conn.push(frames.Pong())
 
 
 async def _holds(conn: Connection, cid: str) -> bool:

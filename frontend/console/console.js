@@ -7,6 +7,9 @@
   const auth = session("tandem.agent"); // {token, role, name}
   let me = auth.get();
   let current = null; // the open conversation's id
+  let shown = null; // the open conversation as last heard of: {id, status, agent_id, ...}
+  let seqs = new Set(); // the seqs in the open transcript
+  const previews = new Map(); // waiting conversation id -> {seq, text} of its latest message
   let mine = new Set(); // ids of the conversations I hold
   let resumed = new Set(); // held conversations followed live on this socket
   let socket = null;
@@ -94,6 +97,9 @@
       fill($("offline"), data.offline || [], "None.");
       $("queue-count").textContent = String(queued.length);
       $("queue-error").textContent = "";
+      const fresh = [...queued, ...held, ...(data.offline || [])].find((c) => shown && c.id === shown.id);
+      if (fresh) shown = fresh;
+      if (shown) renderControls();
     } catch (err) {
       if (!unauthorized(err)) $("queue-error").textContent = err.message;
     }
@@ -109,14 +115,31 @@
     const reason = c.escalation_reason || "—";
     const priority = c.priority ? el("span", { class: "badge hot", text: `priority ${c.priority}` }) : null;
     const preview = c.escalation_detail || c.contact_email || "";
-    return el("li", {}, el("button", {
+    const said = previews.get(id);
+    return el("li", { dataset: { id } }, el("button", {
       type: "button", "aria-current": String(id === current), onclick: () => openConversation(id, true),
       "aria-label": `Conversation ${id}, ${reason}, waiting ${duration(waited)}`,
     },
       el("span", { class: "line" }, el("strong", { text: reason.replace(/_/g, " ") }), priority),
       el("span", { class: "line" }, el("span", { text: waited == null ? "" : `waiting ${duration(waited)}` }), el("span", { class: "badge", text: c.locale || "" })),
       preview ? el("span", { class: "preview", text: preview }) : null,
+      said ? el("span", { class: "preview said", text: `Customer: ${said.text}` }) : null,
     ));
+  }
+
+  // A waiting customer wrote again: shown next to their conversation in the queue.
+  function showPreview(ev) {
+    const last = previews.get(ev.conversation_id);
+    if (last && last.seq >= ev.seq) return;
+    previews.set(ev.conversation_id, { seq: ev.seq, text: ev.text });
+    document.querySelectorAll("#queue li[data-id], #offline li[data-id]").forEach((li) => {
+      if (li.dataset.id !== ev.conversation_id) return;
+      const button = li.querySelector("button");
+      const old = button.querySelector(".said");
+      const said = el("span", { class: "preview said", text: `Customer: ${ev.text}` });
+      if (old) old.replaceWith(said);
+      else button.append(said);
+    });
   }
 
   async function loadCanned() {
@@ -156,24 +179,51 @@
     $("empty").hidden = true;
     $("conv").hidden = false;
     const conv = c.conversation || {};
+    shown = conv;
     $("view-title").textContent = `Conversation ${conv.id || current}`;
     $("view-title").tabIndex = -1;
-    $("conv-status").textContent = conv.status || "";
     const esc = c.escalation || {};
     $("reason").textContent = esc.reason ? `${esc.reason.replace(/_/g, " ")}${esc.detail ? ": " + esc.detail : ""}` : "No escalation.";
     renderSignals(c.signals || []);
     renderSentiment(c.sentiment_trend || []);
-    const summary = c.summary || {};
-    $("summary").textContent = summary.text ? `${summary.text}${summary.source ? ` (${summary.source})` : ""}` : "No summary yet.";
-    const atBottom = $("transcript").scrollHeight - $("transcript").scrollTop - $("transcript").clientHeight < 40;
-    $("transcript").replaceChildren(...(c.messages || []).map(line));
+    showSummary(c.summary);
+    const atBottom = nearBottom();
+    const messages = c.messages || [];
+    seqs = new Set(messages.map((m) => m.seq));
+    $("transcript").replaceChildren(...messages.map(line));
     if (switching || atBottom) $("transcript").scrollTop = $("transcript").scrollHeight;
+    renderControls();
+    $("action-error").textContent = "";
+  }
+
+  function showSummary(summary) {
+    const s = summary || {};
+    $("summary").textContent = s.text ? `${s.text}${s.source ? ` (${s.source})` : ""}` : "No summary yet.";
+  }
+
+  // The status badge and the buttons, from what we last heard of the open conversation.
+  function renderControls() {
+    const conv = shown || {};
+    $("conv-status").textContent = conv.status || "";
     const held = conv.status === "agent" && mine.has(conv.id);
     $("claim").disabled = !["queued", "offline"].includes(conv.status);
     $("release").disabled = $("transfer").disabled = !held;
     $("close").disabled = conv.status === "closed";
     $("send").disabled = conv.status === "closed";
-    $("action-error").textContent = "";
+  }
+
+  function nearBottom() {
+    return $("transcript").scrollHeight - $("transcript").scrollTop - $("transcript").clientHeight < 40;
+  }
+
+  // One message into the open transcript, in seq order, once.
+  function append(m) {
+    if (!m || seqs.has(m.seq)) return;
+    seqs.add(m.seq);
+    const atBottom = nearBottom();
+    const later = [...$("transcript").children].find((li) => Number(li.dataset.seq) > m.seq);
+    $("transcript").insertBefore(line(m), later || null);
+    if (atBottom) $("transcript").scrollTop = $("transcript").scrollHeight;
   }
 
   // The signals of the last decision that handed over (or else the last decision).
@@ -198,7 +248,7 @@
   function line(m) {
     const labels = { assistant: "AI assistant", agent: "Agent", system: "System", customer: "Customer" };
     const label = m.internal ? "Internal note" : labels[m.role] || m.role;
-    const li = el("li", { class: `${m.role} ${m.internal ? "note" : ""}`, "aria-label": `${label}: ${m.text}` },
+    const li = el("li", { class: `${m.role} ${m.internal ? "note" : ""}`, "aria-label": `${label}: ${m.text}`, dataset: { seq: String(m.seq) } },
       el("span", { class: "who", "aria-hidden": "true", text: `${label} · ${time(m.created_at)}` }),
       el("span", { text: m.text }));
     if (m.sources && m.sources.length) li.append(el("div", { class: "sources", text: "Sources: " + m.sources.map((s) => s.title).join(", ") }));
@@ -217,26 +267,66 @@
     }
   }
 
+  // The stored reply comes back in the answer: shown at once, with nothing to reload.
   async function reply(event) {
     event.preventDefault();
     const text = $("reply-text").value.trim();
-    if (!text || !current) return;
+    const id = current;
+    if (!text || !id) return;
     const note = $("as-note").checked;
-    await act(note ? "notes" : "messages", { text });
-    if (!$("action-error").textContent) $("reply-text").value = "";
-    if (socket) socket.send({ type: "typing", conversation_id: current, typing: false });
+    $("action-error").textContent = "";
+    try {
+      const m = await call(`/api/v1/agent/conversations/${id}/${note ? "notes" : "messages"}`, { method: "POST", body: { text } });
+      if (current === id) append(m);
+      $("reply-text").value = "";
+    } catch (err) {
+      if (!unauthorized(err)) $("action-error").textContent = err.message;
+    }
+    if (socket) socket.send({ type: "typing", conversation_id: id, typing: false });
   }
 
+  async function resummarise() {
+    const id = current;
+    if (!id) return;
+    $("resummarise").disabled = true;
+    try {
+      const s = await call(`/api/v1/agent/conversations/${id}/summary`, { method: "POST" });
+      if (current === id) showSummary(s);
+    } catch (err) {
+      if (!unauthorized(err)) $("action-error").textContent = err.message;
+    } finally {
+      $("resummarise").disabled = false;
+    }
+  }
+
+  // Each event changes what is shown by itself; only a resync reloads.
   function onEvent(ev) {
-    if (ev.type === "queue") loadQueue();
-    else if (ev.type === "resync") {
-      loadQueue();
-      if (current) openConversation(current, false);
-    } else if (ev.conversation_id === current) {
-      if (ev.type === "typing" && ev.role === "customer") {
-        $("typing").textContent = ev.typing ? "The customer is typing…" : "";
-        $("typing").hidden = !ev.typing;
-      } else if (["message", "status"].includes(ev.type)) openConversation(current, false);
+    switch (ev.type) {
+      case "queue":
+        loadQueue();
+        break;
+      case "preview":
+        showPreview(ev);
+        break;
+      case "resync":
+        loadQueue();
+        if (current) openConversation(current, false);
+        break;
+      case "message":
+        if (ev.conversation_id === current) append(ev.message);
+        break;
+      case "status":
+        if (shown && ev.conversation_id === shown.id) {
+          shown = { ...shown, status: ev.status };
+          renderControls();
+        }
+        break;
+      case "typing":
+        if (ev.conversation_id === current && ev.role === "customer") {
+          $("typing").textContent = ev.typing ? "The customer is typing…" : "";
+          $("typing").hidden = !ev.typing;
+        }
+        break;
     }
   }
 
@@ -251,6 +341,7 @@
       if (id && Number.isInteger(Number(id))) act("transfer", { agent_id: Number(id) });
     });
     $("reply").addEventListener("submit", reply);
+    $("resummarise").addEventListener("click", resummarise);
     $("as-note").addEventListener("change", () => $("reply").classList.toggle("note", $("as-note").checked));
     $("canned").addEventListener("change", () => {
       const option = $("canned").selectedOptions[0];

@@ -237,12 +237,9 @@
       onState: (up) => up && poll(),
     });
     clearInterval(pollTimer);
-    // Polling is the fallback while the websocket is down, and a slow safety net when it is up.
-    let tick = 0;
-    pollTimer = setInterval(() => {
-      tick += 1;
-      if (!socket.open || tick % 6 === 0) poll();
-    }, 3000);
+    // Polling is the fallback while the websocket is down. While it is up, the socket replays
+    // from last_seq without gaps (or says resync), so nothing is fetched behind its back.
+    pollTimer = setInterval(() => socket.open || poll(), 3000);
   }
 
   async function poll() {
@@ -258,9 +255,9 @@
 
   function onEvent(ev) {
     switch (ev.type) {
-      case "message":
-        if (ev.text != null && ev.role) addMessage(ev);
-        else poll();
+      case "message": // the stored message itself: shown as it is, nothing to fetch
+        addMessage(ev.message);
+        if (ev.message && ev.message.role === "agent") setTyping("");
         break;
       case "token":
         draftToken(ev.reply_to, ev.text || "");
@@ -271,15 +268,11 @@
           drafts.delete(ev.reply_to);
         }
         break;
-      case "status":
+      case "status": // with the queue position and expected wait while queued
         setStatus(ev.status, ev);
-        poll();
-        break;
-      case "queue":
-        if (ev.position != null || ev.queue) setStatus(status, ev);
         break;
       case "typing":
-        if (ev.role === "agent") setTyping(ev.typing ? t("typingAgent", { name: ev.name || agentName || t("agent") }) : "");
+        if (ev.role === "agent") setTyping(ev.typing ? t("typingAgent", { name: agentName || t("agent") }) : "");
         else if (ev.role === "assistant") setTyping(ev.typing ? t("typingAI") : "");
         break;
       case "ready":
