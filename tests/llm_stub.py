@@ -38,6 +38,12 @@ class StubState:
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
 
+    @property
+    def drafts(self) -> list[dict[str, Any]]:
+        """The requests that asked the model to answer a customer (streamed). A handoff's
+        summary for agents is a plain completion, asked for in the background."""
+        return [r for r in self.requests if r.get("stream")]
+
 
 def _first_passage_sentence(body: dict[str, Any]) -> str:
     user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")

@@ -53,13 +53,13 @@ async def _open_then_hand_over(chat: Chat, llm: StubState) -> None:
         assert (await c.say("How long does delivery take?"))["escalation"][
             "reason"
         ] == "llm_unavailable"
-    calls = len(llm.requests)
+    calls = len(llm.drafts)
     llm.mode = "grounded"
     await chat.start()
     started = time.monotonic()
     data = await chat.say("How long does delivery take?")
     assert time.monotonic() - started < 1.0
     assert data["escalation"]["reason"] == "llm_unavailable"
-    assert len(llm.requests) == calls  # no call while the breaker is open
+    assert len(llm.drafts) == calls  # no call while the breaker is open
     ready = (await chat.http.get("/readyz")).json()
     assert ready["status"] == "degraded" and ready["llm"] == "open"

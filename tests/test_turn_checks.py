@@ -107,14 +107,14 @@ async def test_explicit_request_hands_over_before_any_llm_call(
     await chat.start()
     data = await chat.say(text)
     assert data["escalation"]["reason"] == "customer_request"
-    assert llm.requests == []
+    assert llm.drafts == []
 
 
 async def test_restricted_topic_goes_to_a_person(chat: Chat, llm: StubState) -> None:
     await chat.start()
     data = await chat.say("I will sue you, my lawyer is preparing a case against your shop.")
     assert data["escalation"]["reason"] == "restricted_topic"
-    assert llm.requests == []
+    assert llm.drafts == []
 
 
 async def test_strongly_negative_customer_goes_to_a_person(chat: Chat, llm: StubState) -> None:
@@ -155,7 +155,7 @@ async def test_human_only_switch(chat: Chat, llm: StubState) -> None:
         await chat.start()
         data = await chat.say("How long does delivery take?")
         assert data["escalation"]["reason"] == "human_only"
-        assert llm.requests == []
+        assert llm.drafts == []
         history = await chat.http.get("/api/v1/admin/settings/history", headers=ops)
         assert history.json()[0]["after"]["policy"]["human_only"] is True
     finally:
@@ -177,7 +177,7 @@ async def test_answers_count_towards_the_bot_turn_limit(chat: Chat, llm: StubSta
         data = await chat.say("Which payment methods can I use?")
         assert data["escalation"]["reason"] == "max_bot_turns"
         assert data["status"] != "bot"
-        assert len(llm.requests) == 2  # the third question went to a person, not the model
+        assert len(llm.drafts) == 2  # the third question went to a person, not the model
     finally:
         await chat.http.put("/api/v1/admin/settings", json=current, headers=ops)
 
