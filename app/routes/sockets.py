@@ -212,7 +212,7 @@ async def _agent_frame(conn: Connection, frame: Frame) -> None:
                 }
             )
     elif kind == "typing" and isinstance(cid, str):
-        if cid in conn.sent:  # only conversations resumed (and so held) on this socket
+        if conn.hub.holds(conn, cid):  # only a conversation this agent holds now
             await conn.hub.svc.broker.publish(Typing(cid, "agent", bool(frame.get("typing"))))
     elif kind == "ping":
         conn.push({"type": "pong"})
