@@ -212,6 +212,8 @@ class Hub:
     def hand(self, event: StatusChanged) -> None:
         """Follow the holder: their agent sockets subscribe from `event.seq`, others leave."""
         cid, holder = event.conversation_id, event.agent_id
+        if event.status == "agent" and holder is None:
+            return  # from a replica older than `agent_id`: the reads still check the holder
         if holder is None:
             self.holders.pop(cid, None)
         else:

@@ -138,8 +138,9 @@ async def scene(site: Site) -> AsyncIterator[Scene]:
 
 def said(cid: str, text: str) -> Callable[[Frame], bool]:
     def done(f: Frame) -> bool:
-        return (
-            f["type"] == "message" and f["conversation_id"] == cid and f["message"]["text"] == text
+        return f["type"] == "message" and (f["conversation_id"], f["message"]["text"]) == (
+            cid,
+            text,
         )
 
     return done
