@@ -44,9 +44,14 @@ class MessageCreated(Event):
 
 @dataclass(frozen=True)
 class StatusChanged(Event):
+    """A conversation's status changed; `agent_id` holds it now (None: nobody), and `seq` was
+    its latest message before the change (the new holder's sockets follow it from there)."""
+
     type: ClassVar[str] = "status"
     status: str
     reason: str | None = None
+    agent_id: int | None = None
+    seq: int = 0
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,13 +124,21 @@ class Connection:
         cid, done = item.conversation_id, self.sent.get(item.conversation_id)
         if done is None or (item.seq is not None and item.seq <= done):
             return  # unsubscribed meanwhile, or already sent: never a duplicate
-        if item.message is not None and item.seq == done + 1:
+        if item.message is not None and item.seq == done + 1 and not self.is_agent:
             # The next message, committed by this process: no need to read it back.
-            if self.is_agent or not item.message.internal:
-                await self.send(frames.Message.of(item.message, agent=self.is_agent))
+            if not item.message.internal:
+                await self.send(frames.Message.of(item.message, agent=False))
             self.sent[cid] = item.seq
             return
-        latest, rows = await self.hub.read(cid, done, item.seq, internal=self.is_agent)
+        # An agent reads even its own process's messages: the read checks they still hold it.
+        holder = self.user_id if self.is_agent else None
+        found = await self.hub.read(cid, done, item.seq, internal=self.is_agent, holder=holder)
+        if found is None:  # no longer theirs
+            self.hub.let_go(self, cid)
+            return
+        if self.sent.get(cid) != done:  # unsubscribed or resumed meanwhile: not from `done`
+            return
+        latest, rows = found
         if latest - done > MAX_GAP:
             self.sent[cid] = latest
             await self.send(frames.Resync(conversation_id=cid, seq=latest))
@@ -148,10 +156,12 @@ class Hub:
         self.by_conv: dict[str, set[Connection]] = {}
         self.agents: set[Connection] = set()
         self.waiting: set[str] = set()
+        self.holders: dict[str, int] = {}  # held conversation id -> its agent, as last heard
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         await self._load_waiting()
+        await self._load_holders()
         self.svc.broker.subscribe(self.dispatch)
         self.svc.broker.subscribe(self._summarise)
         self.svc.broker.on_reconnect(self.resync_all)
@@ -174,6 +184,44 @@ class Hub:
         conn.sent[conversation_id] = max(0, last_seq)
         self.by_conv.setdefault(conversation_id, set()).add(conn)
         conn.push(Sync(conversation_id, None))
+
+    def unsubscribe(self, conn: Connection, conversation_id: str) -> None:
+        """Stop sending this conversation to `conn`; a pending sync of it is skipped."""
+        conn.sent.pop(conversation_id, None)
+        members = self.by_conv.get(conversation_id)
+        if members is not None:
+            members.discard(conn)
+            if not members:
+                del self.by_conv[conversation_id]
+
+    def holds(self, conn: Connection, conversation_id: str) -> bool:
+        """Whether this agent socket follows a conversation its agent holds (as last heard)."""
+        return conversation_id in conn.sent and self.holders.get(conversation_id) == conn.user_id
+
+    def let_go(self, conn: Connection, conversation_id: str) -> None:
+        """The database says `conn`'s agent no longer holds it: unsubscribe, unless an event
+        has meanwhile handed it (back) to them."""
+        if self.holders.get(conversation_id) != conn.user_id:
+            self.unsubscribe(conn, conversation_id)
+
+    def hand(self, event: StatusChanged) -> None:
+        """Follow the holder: their agent sockets subscribe from `event.seq`, others leave."""
+        cid, holder = event.conversation_id, event.agent_id
+        if event.status == "agent" and holder is None:
+            return  # from a replica older than `agent_id`: the reads still check the holder
+        if holder is None:
+            self.holders.pop(cid, None)
+        else:
+            self.holders[cid] = holder
+        for conn in self._members(cid, agents=True):
+            if conn.user_id != holder:
+                self.unsubscribe(conn, cid)
+        for conn in self.agents:
+            if holder is not None and conn.user_id == holder and not conn.closed:
+                if cid in conn.sent:  # resumed already (the event came late): fill the rest
+                    conn.push(Sync(cid, None))
+                else:
+                    self.attach(conn, cid, event.seq)
 
     def detach(self, conn: Connection) -> None:
         conn.closed = True
@@ -208,8 +256,10 @@ class Hub:
             (self.waiting.add if event.status in WAITING else self.waiting.discard)(cid)
             for conn in self._members(cid, agents=False):
                 conn.status = event.status
-            if cid in self.by_conv:
-                self.spawn(self._statuses([cid], event))
+            told = self._members(cid, agents=True)  # a former holder hears that it left them
+            self.hand(event)
+            if cid in self.by_conv or told:
+                self.spawn(self._statuses([cid], event, {*told, *self._members(cid, agents=True)}))
         elif isinstance(event, QueueChanged):
             for conn in self.agents:
                 conn.push(frames.Queue(conversation_id=cid))
@@ -224,27 +274,37 @@ class Hub:
     async def resync_all(self) -> None:
         """After a lost broker link: fill every subscription from the database."""
         await self._load_waiting()
+        await self._rehold()
         for cid, conns in list(self.by_conv.items()):
             for conn in conns:
                 conn.push(Sync(cid, None))
         await self._statuses(list(self.by_conv), None)
 
     async def read(
-        self, cid: str, after: int, upto: int | None, *, internal: bool
-    ) -> tuple[int, list[Message]]:
-        """The conversation's latest seq and the messages after `after` (none if too many)."""
+        self, cid: str, after: int, upto: int | None, *, internal: bool, holder: int | None = None
+    ) -> tuple[int, list[Message]] | None:
+        """The conversation's latest seq and the messages after `after` (none if too many);
+        with `holder`, only what was written while that agent held it (None if they don't)."""
         async with self.svc.sessions() as s:
-            latest = upto
-            if latest is None:
-                query = select(Conversation.last_seq).where(Conversation.id == cid)
-                latest = (await s.execute(query)).scalar_one_or_none() or 0
+            latest, last = upto, 0
+            if latest is None or holder is not None:
+                query = select(Conversation.last_seq, Conversation.agent_id)
+                row = (await s.execute(query.where(Conversation.id == cid))).one_or_none()
+                if holder is not None and (row is None or row.agent_id != holder):
+                    return None
+                last = row.last_seq if row is not None else 0
+                latest = last if latest is None else latest
             if latest - after > MAX_GAP:
                 return latest, []
             rows = await conversations.after(s, cid, after, internal=internal, limit=MAX_GAP)
+        if holder is not None:  # one statement read the holder and `last`: nothing written later
+            rows = [m for m in rows if m.seq <= last]
         return latest, rows
 
-    async def _statuses(self, cids: list[str], event: StatusChanged | None) -> None:
-        """Tell customers their status (with queue position) and agents the change."""
+    async def _statuses(
+        self, cids: list[str], event: StatusChanged | None, agents: Iterable[Connection] = ()
+    ) -> None:
+        """Tell customers their status (with queue position) and `agents` the change."""
         customers = [c for cid in cids for c in self._members(cid, agents=False)]
         queued = [c for c in self._customers() if c.status == "queued"] if event is None else []
         positions = await self.positions() if customers or queued else {}
@@ -252,7 +312,7 @@ class Hub:
             cid = next(iter(conn.sent))
             conn.push(status_frame(cid, conn.status or "", positions.get(cid), event))
         if event is not None:
-            for conn in self._members(event.conversation_id, agents=True):
+            for conn in agents:
                 conn.push(status_frame(event.conversation_id, event.status, None, event))
 
     def _customers(self) -> list[Connection]:
@@ -274,6 +334,28 @@ class Hub:
         async with self.svc.sessions() as s:
             query = select(Conversation.id).where(Conversation.status.in_(WAITING))
             self.waiting = set((await s.execute(query)).scalars())
+
+    async def _load_holders(self) -> dict[str, int]:
+        """Who holds what, from the database; returns the held conversations' latest seqs."""
+        async with self.svc.sessions() as s:
+            query = select(Conversation.id, Conversation.agent_id, Conversation.last_seq).where(
+                Conversation.status == "agent", Conversation.agent_id.is_not(None)
+            )
+            rows = (await s.execute(query)).all()
+        self.holders = {row.id: row.agent_id for row in rows}
+        return {row.id: row.last_seq for row in rows}
+
+    async def _rehold(self) -> None:
+        """After events may have been lost: follow the holders the database names. A socket
+        subscribed this late is told to reload the transcript (`resync`) up to the latest seq."""
+        latest = await self._load_holders()
+        for conn in list(self.agents):
+            for cid in [c for c in conn.sent if self.holders.get(c) != conn.user_id]:
+                self.unsubscribe(conn, cid)
+        for cid, holder in self.holders.items():
+            for conn in [c for c in self.agents if c.user_id == holder and cid not in c.sent]:
+                conn.push(frames.Resync(conversation_id=cid, seq=latest[cid]))
+                self.attach(conn, cid, latest[cid])
 
     async def _preview(self, event: MessageCreated) -> None:
         """A waiting customer's new message, shown to every agent (the queue is the truth)."""

@@ -101,14 +101,16 @@ async def transition(
     )
     if where is not None:
         query = query.where(where)
-    query = query.values(**values).returning(Conversation.id)
+    # The row lock makes the returned last_seq the conversation's latest at this change.
+    query = query.values(**values).returning(Conversation.last_seq)
     # our own setattr below keeps `conv` in step; no in-Python evaluation of the criteria
     won = (await session.execute(query.execution_options(synchronize_session=False))).first()
     if won is None:
         raise Conflict("Someone else changed this conversation first; reload it.")
     for key, value in values.items():
         setattr(conv, key, value)
-    change = Change(status=to, events=[StatusChanged(conv.id, to, reason), QueueChanged(conv.id)])
+    changed = StatusChanged(conv.id, to, reason, agent_id=conv.agent_id, seq=won.last_seq)
+    change = Change(status=to, events=[changed, QueueChanged(conv.id)])
     if notice:
         msg = await conversations.append(
             session, conv.id, "system", notice, kind="event", reply_to=reply_to

@@ -184,7 +184,7 @@ async def _agent_frame(conn: Connection, frame: frames.ClientFrame) -> None:
             conn.push(frames.Error(conversation_id=cid, detail="you do not hold this conversation"))
     elif isinstance(frame, frames.AgentTyping):
         cid = frame.conversation_id
-        if cid in conn.sent:  # only conversations resumed (and so held) on this socket
+        if conn.hub.holds(conn, cid):  # only a conversation this agent holds now
             await conn.hub.svc.broker.publish(Typing(cid, "agent", frame.typing))
     elif isinstance(frame, frames.PingIn):
         conn.push(frames.Pong())
