@@ -243,3 +243,29 @@ async def test_the_former_holder_hears_nothing_more(scene: Scene, action: str) -
     if action == "transfer":  # the new holder can type to the customer
         await new.send(json.dumps({"type": "typing", "conversation_id": chat.id, "typing": True}))
         assert (await until(cust, lambda f: f["type"] == "typing"))[-1]["role"] == "agent"
+
+
+async def test_a_hold_ended_before_its_event_arrives_leaks_no_message(scene: Scene) -> None:
+    """The event of a transfer may reach a replica after the customer's next message (another
+    replica committed both). Arranged here by moving the hold in the database with no event:
+    each message an agent socket is sent is read together with the holder."""
+    one, two = await scene.agent("Gus"), await scene.agent("Hana")
+    former = [await scene.console(scene.site.a, one), await scene.console(scene.site.b, one)]
+    chat, cust = await scene.waiting_chat()
+    await scene.act(chat, one, "claim")
+    await cust.send(json.dumps({"type": "message", "text": "Before", "client_id": "r-1"}))
+    for ws in former:
+        await until(ws, said(chat.id, "Before"))
+    engine = create_engine(scene.site.db_url)
+    async with sessionmaker(engine)() as s:
+        held = Conversation.id == chat.id
+        await s.execute(update(Conversation).where(held).values(agent_id=two.id))
+        await s.commit()
+    await engine.dispose()
+    private = "PRIVATE: my new address is Keizersgracht 1"
+    await cust.send(json.dumps({"type": "message", "text": private, "client_id": "r-2"}))
+    await until(cust, lambda f: f["type"] == "ack")
+    await asyncio.sleep(1)
+    for ws in former:
+        heard = [f for f in await collect(ws) if f.get("conversation_id") == chat.id]
+        assert not [f for f in heard if f["type"] == "message"], heard
