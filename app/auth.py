@@ -6,18 +6,16 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Invalid, Unauthorized
-from app.models import AuthSession, User
+from app.models import AuthSession, User, UserRole
 from app.security import hash_password, hash_token
-
-ROLES = ("agent", "operator")
 
 
 async def create_user(
     session: AsyncSession, email: str, password: str, role: str, name: str = ""
 ) -> User:
     """A new agent or operator (operators may also work the queue)."""
-    if role not in ROLES:
-        raise Invalid(f"role must be one of {', '.join(ROLES)}")
+    if role not in set(UserRole):
+        raise Invalid(f"role must be one of {', '.join(UserRole)}")
     if len(password) < 8:
         raise Invalid("the password must have at least 8 characters")
     email = email.strip().lower()

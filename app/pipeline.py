@@ -22,8 +22,6 @@ from app.services import Services
 from app.turns import Context, Decided, Turn
 from disclosure.texts import phrase
 
-__all__ = ["Turn", "receive", "run_turn", "start_reading"]
-
 
 async def receive(
     svc: Services,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Role = Literal["customer", "assistant", "agent", "system"]
-Kind = Literal["text", "disclosure", "event"]
-Status = Literal["bot", "queued", "agent", "closed", "offline"]
+from app.models import Author, Kind, Status
 
 MAX_TEXT = 4000
 
@@ -25,7 +23,7 @@ class MessageOut(BaseModel):
 
     id: int
     seq: int
-    role: Role
+    role: Author
     kind: Kind
     text: str
     created_at: datetime

@@ -15,7 +15,6 @@ from app.errors import Invalid
 from app.escalation import Verdict
 from app.events import commit_and_publish
 from app.models import Conversation, Decision, Message
-from app.pipeline import Turn
 from app.schemas import (
     ConversationCreate,
     ConversationOut,
@@ -29,6 +28,7 @@ from app.schemas import (
     QueueInfo,
     TurnOut,
 )
+from app.turns import Turn
 from disclosure.texts import choose_locale, notice
 from handoff import queue, waiting
 
