@@ -251,6 +251,7 @@ def test_widget_shows_a_pushed_agent_message_without_a_request(
         )
         assert r.status_code == 200, r.text
     expect(frame.locator(".msg.agent").last).to_contain_text("looking at your order")
+    expect(frame.locator("#status")).to_contain_text("Alex Agent")  # who answers, by name
     page.wait_for_timeout(1000)
     assert requests == []
 

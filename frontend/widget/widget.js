@@ -74,7 +74,10 @@
     if (!m || m.seq == null || seen.has(m.seq)) return;
     if (m.role === "assistant" || m.role === "system") clearDrafts(m.seq);
     if (m.role === "customer") dropPending(m.text);
-    if (m.role === "agent" && m.author) agentName = m.author;
+    if (m.role === "agent" && m.author && m.author !== agentName) {
+      agentName = m.author;
+      if (status === "agent") setStatus("agent"); // the status line names who answers now
+    }
     const li = bubble(m);
     li.dataset.seq = m.seq;
     seen.set(m.seq, li);
