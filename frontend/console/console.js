@@ -259,9 +259,12 @@
     if (!current) return;
     $("action-error").textContent = "";
     try {
-      await call(`/api/v1/agent/conversations/${current}/${action}`, { method: "POST", body });
+      // The answer says where the conversation stands now; its messages come over the socket.
+      // (Fetching it again would be refused once it is no longer waiting or ours.)
+      const now = await call(`/api/v1/agent/conversations/${current}/${action}`, { method: "POST", body });
+      if (shown && shown.id === now.id) shown = { ...shown, status: now.status, agent_id: now.agent_id };
       await loadQueue();
-      await openConversation(current, false);
+      renderControls();
     } catch (err) {
       if (!unauthorized(err)) $("action-error").textContent = err.message;
     }
