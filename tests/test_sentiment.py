@@ -212,10 +212,10 @@ def test_a_model_name_not_fetched_fails_fast_offline() -> None:
 def test_fetch_refuses_in_offline_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from huggingface_hub import constants
 
-    from app.checks.sentiment import fetch_model
+    from app.checks.model_files import FetchRefused, fetch_model
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    with pytest.raises(SentimentUnavailable, match="HF_HUB_OFFLINE"):
+    with pytest.raises(FetchRefused, match="HF_HUB_OFFLINE"):
         fetch_model("tandem-test/some-model", tmp_path)
     assert not any(tmp_path.iterdir())
 

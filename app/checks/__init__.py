@@ -16,6 +16,13 @@ On the model's draft (before any of it reaches the customer):
 - `confidence`: `assess(draft, passages, logprobs)` → `Confidence` (how well the passages
   support the draft); the facts it compares come from `claims`, its words from
   `confidence_words`.
+- `entailment`: `load_entailment(setting)` → an `Entailment` or None (TANDEM_GROUNDING_MODEL
+  unset, or unusable); `Entailment.support([(premise, hypothesis), ...])` → one float in 0..1
+  each: how likely the knowledge-base sentence supports the answer sentence (NLI softmax or
+  cross-encoder sigmoid). CPU-bound: call it off the event loop. Built once as `svc.entailment`.
+
+Model files: `model_files.fetch_model` is the one download (`tandem models fetch`);
+`local_folder(name)` is where a fetched name is read from, offline.
 
 What the turn does with these results is decided in `app.escalation`, never here.
 """

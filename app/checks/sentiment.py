@@ -16,7 +16,6 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -232,22 +231,3 @@ def rolling(previous: float | None, current: float, alpha: float = 0.5) -> float
     if previous is None:
         return current
     return alpha * current + (1.0 - alpha) * previous
-
-
-def fetch_model(name: str, dest: Path) -> Path:
-    """Download hub model `name` once into `dest`/<name> (`tandem models fetch`), check labels.
-
-    The only function that may use the network; run it with HF_HUB_OFFLINE unset. Only
-    safetensors weights are fetched (no pickles). Returns the folder to set as
-    TANDEM_SENTIMENT_MODEL.
-    """
-    from huggingface_hub import is_offline_mode, snapshot_download
-    from transformers import AutoConfig
-
-    if is_offline_mode():
-        raise SentimentUnavailable("HF_HUB_OFFLINE is set; unset it to fetch a model")
-    folder = dest / name.replace("/", "--")
-    patterns = ["*.json", "*.safetensors", "*.txt", "*.model"]
-    snapshot_download(repo_id=name, local_dir=folder, allow_patterns=patterns)
-    label_map(AutoConfig.from_pretrained(folder, local_files_only=True).id2label)
-    return folder
