@@ -30,7 +30,9 @@ async def run_suite(suite: Suite, settings: Settings) -> list[Scored]:
     with tempfile.TemporaryDirectory(prefix="tandem-eval-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'eval.db'}"
         await anyio.to_thread.run_sync(migrate, url)
-        svc = build_services(settings.model_copy(update={"database_url": url}))
+        # No Redis: the run's events must not reach the replicas of a deployment sharing it.
+        private = settings.model_copy(update={"database_url": url, "redis_url": None})
+        svc = build_services(private)
         try:
             docs = await _ingest(svc, suite.documents)
             return [r for case in suite.cases for r in await _run_case(svc, case, docs)]
@@ -63,7 +65,7 @@ async def _run_case(svc: Services, case: Case, docs: Documents) -> list[Scored]:
         if turn.escalation is not None and turn.escalation.outcome == "escalated":
             reason = turn.escalation.reason
         shown = _shown(turn, docs, case.locale, reason)
-        results.append(score(case.name, number, step, shown))
+        results.append(score(case.name, number, step, shown, case.locale))
     return results
 
 
@@ -87,14 +89,16 @@ def _shown(turn: Turn, docs: Documents, locale: str, held_for: str | None) -> Sh
     replies: list[Message] = turn.messages[1:]
     text = "\n".join(m.text for m in replies)
     verdict = turn.escalation
-    if verdict is None and not any(m.ai for m in replies):
-        return Shown("people", held_for, None, text, (), True)  # people held it: the AI kept out
+    if verdict is None and not any(m.ai for m in replies):  # people held it: the AI kept out
+        return Shown("people", held_for, text=text, offered_person=True)
     if verdict is None:
         answer = next(m for m in replies if m.ai)
-        sources = tuple(
-            docs.get(s["document_id"], (s["title"], s["title"])) for s in answer.sources
+        return Shown(
+            "answered",
+            answer=answer.text,
+            text=text,
+            sources=tuple(docs.get(s["document_id"], (s["title"], "")) for s in answer.sources),
+            offered_person=phrase("offer_person", locale) in answer.text,
         )
-        offered = phrase("offer_person", locale) in answer.text
-        return Shown("answered", None, answer.text, text, sources, offered)
     offered = verdict.outcome == "escalated" or verdict.offer_person
-    return Shown(verdict.outcome, verdict.reason, None, text, (), offered)
+    return Shown(verdict.outcome, verdict.reason, text=text, offered_person=offered)

@@ -97,6 +97,35 @@ def test_quote_mode_quotes_the_right_document_and_nothing_unrelated(tmp_path: Pa
     assert report["answered_right_source"] >= 0.85
 
 
+def test_a_suite_with_its_own_documents_exits_0_when_every_turn_passes(tmp_path: Path) -> None:
+    (tmp_path / "opening.md").write_text(
+        "# Opening hours\n\nOur shop in Delft is open from 9:00 to 17:00, Monday to Friday.\n"
+    )
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        """documents: [opening.md]
+cases:
+  - name: hours
+    turns:
+      - say: When is the shop in Delft open?
+        kind: answerable
+        expect: {answered_from: Opening hours, contains: ["9:00", ["17:00", "5 pm"]]}
+        reference: "From 9:00 to 17:00, Monday to Friday."
+        wrong: "From 8:00 to 20:00, every day."
+      - say: Thanks. Can I talk to a person now?
+        kind: human
+        expect: {handed_over: customer_request, offers_person: true}
+""",
+        encoding="utf-8",
+    )
+    result, report = tandem_eval(
+        [str(suite), "--json", str(tmp_path / "r.json")], TANDEM_EMBEDDING_MODEL="none"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert report is not None
+    assert (report["turns"], report["answered_right_source"], report["wrong_shown"]) == (2, 1, 0)
+
+
 # ---- the loader ------------------------------------------------------------------------------
 
 GOOD_TURN = "say: How long does delivery take?\n      kind: unanswerable\n"

@@ -32,6 +32,10 @@ def summarise(results: Sequence[Scored], *, suite: str, mode: str) -> dict[str, 
             if any(r.step.kind == kind for r in results)
         },
         "per_outcome": dict(Counter(r.shown.label for r in results).most_common()),
+        "answerable_per_locale": {
+            locale: _tally([r for r in answerable if r.locale == locale])
+            for locale in sorted({r.locale for r in answerable})
+        },
         "failures": [_failure(r) for r in results if not r.passed],
     }
 
@@ -47,6 +51,7 @@ def _tally(results: Sequence[Scored]) -> dict[str, Any]:
         "passed": sum(r.passed for r in results),
         "failed": sum(not r.passed for r in results),
         "wrong_shown": sum(r.wrong_shown for r in results),
+        "right_source": sum(_right_source(r) for r in results),
         "outcomes": dict(Counter(r.shown.label for r in results).most_common()),
     }
 
@@ -82,11 +87,19 @@ def format_report(report: dict[str, Any]) -> str:
             f"  {kind:<14}{t['turns']:>6}{t['passed']:>8}{t['failed']:>8}"
             f"{t['wrong_shown']:>7}  {outcomes}"
         )
+    lines.append("  answerable per language: " + _per_locale(report["answerable_per_locale"]))
     if report["failures"]:
         lines.append("Failures:")
     for f in report["failures"]:
         lines += _failure_lines(f)
     return "\n".join(lines)
+
+
+def _per_locale(tallies: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{locale} {t['right_source']}/{t['turns']} right source, {t['wrong_shown']} wrong"
+        for locale, t in tallies.items()
+    )
 
 
 def _failure_lines(f: dict[str, Any]) -> list[str]:

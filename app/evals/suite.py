@@ -216,6 +216,7 @@ class Scored:
     shown: Shown
     problems: tuple[str, ...] = field(default=())
     wrong_shown: bool = False
+    locale: str = "en"
 
     @property
     def passed(self) -> bool:
@@ -242,7 +243,7 @@ def has(text: str, needle: str) -> bool:
     return normalise(needle) in normalise(text)
 
 
-def score(case: str, number: int, step: Step, shown: Shown) -> Scored:
+def score(case: str, number: int, step: Step, shown: Shown, locale: str = "en") -> Scored:
     """Each expectation the turn missed, and whether an AI answer it showed was wrong."""
     e, answer = step.expect, shown.answer
     problems: list[str] = []
@@ -270,7 +271,7 @@ def score(case: str, number: int, step: Step, shown: Shown) -> Scored:
         problems.append(f"expected a handoff for {' or '.join(e.handed_over)}")
     if e.offers_person and not shown.offered_person:
         problems.append("expected a person to be offered")
-    return Scored(case, number, step, shown, tuple(problems), wrong)
+    return Scored(case, number, step, shown, tuple(problems), wrong, locale)
 
 
 def expected(e: Expect) -> dict[str, Any]:
