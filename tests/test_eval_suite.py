@@ -129,6 +129,7 @@ cases:
 # ---- the loader ------------------------------------------------------------------------------
 
 GOOD_TURN = "say: How long does delivery take?\n      kind: unanswerable\n"
+OFFER = "{offers_person: true}"
 
 
 @pytest.mark.parametrize(
@@ -138,16 +139,11 @@ GOOD_TURN = "say: How long does delivery take?\n      kind: unanswerable\n"
         ("{}", "expected a list"),
         ("[]", "no cases"),
         ("- locale: it\n  turns: []", "locale 'it' is not one of"),
-        (
-            "- turns:\n    - say: hi\n      kind: chatty\n      expect: {offers_person: true}",
-            "kind",
-        ),
+        ("- turns:\n    - say: hi\n      kind: chatty\n      expect: " + OFFER, "kind 'chatty'"),
         ("- turns:\n    - " + GOOD_TURN + "      expect: {}", "say what must happen"),
         ("- turns:\n    - " + GOOD_TURN + "      expect: {offer_person: true}", "'offer_person'"),
-        (
-            "- turns:\n    - say: yes\n      kind: human\n      expect: {offers_person: true}",
-            "quotes",
-        ),
+        ("- turns:\n    - say: yes\n      kind: human\n      expect: " + OFFER, "quotes"),
+        (f"- turns:\n    - say: {'x' * 4001}\n      kind: human\n      expect: {OFFER}", "4000"),
         (
             "- turns:\n    - " + GOOD_TURN + "      expect: {handed_over: bored}",
             "unknown reason 'bored'",

@@ -12,6 +12,7 @@ from typing import Any, get_args
 import yaml
 
 from app.escalation import Reason
+from app.schemas import MAX_TEXT
 from app.text import fold
 from disclosure.texts import LOCALES
 
@@ -128,6 +129,8 @@ def _step(raw: Any, where: str) -> Step:
         reference=_text(data.get("reference", ""), f"{where}: reference", empty=True),
         wrong=_text(data.get("wrong", ""), f"{where}: wrong", empty=True),
     )
+    if len(step.say.strip()) > MAX_TEXT:  # the API refuses it, so no customer can send it
+        raise SuiteError(f"{where}: say is longer than {MAX_TEXT} characters")
     if kind == "answerable" and not (step.expect.answered_from and step.reference and step.wrong):
         raise SuiteError(f"{where}: an answerable turn needs answered_from, reference and wrong")
     return step
