@@ -55,8 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("name")
     fetch.add_argument("--dest", type=Path, default=FETCHED)
     fetch.set_defaults(run=_fetch)
-    ev = sub.add_parser("eval", help="print quality figures on the shipped labelled sets")
-    ev.add_argument("suite", choices=["checks"])
+    ev = sub.add_parser("eval", help="quality figures: the checks, or scripted conversations")
+    ev.add_argument("suite", help="`checks` (the labelled sets) or a suite file (docs/evals.md)")
+    ev.add_argument("--json", type=Path, dest="json_path", help="also write the report here")
     ev.set_defaults(run=_eval)
     return p
 
@@ -225,10 +226,36 @@ def model_uses(folder: Path) -> list[str]:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from app.evals.report import run_checks
+    if args.suite == "checks":
+        from app.evals.report import run_checks
 
-    print(run_checks())
-    return 0
+        print(run_checks())
+        return 0
+    return _eval_suite(Path(args.suite), args.json_path)
+
+
+def _eval_suite(path: Path, json_path: Path | None) -> int:
+    """Run a suite of scripted conversations; 1 when a turn failed, 2 when the file is bad."""
+    import json
+
+    from app.evals.suite import SuiteError, load_suite
+
+    try:
+        suite = load_suite(path)
+    except SuiteError as exc:
+        print(f"tandem: {exc}", file=sys.stderr)
+        return 2
+    # Only a valid suite pays for loading the app and its models.
+    from app.eval_run import mode, run_suite
+    from app.evals.scorecard import format_report, summarise
+
+    settings = Settings()
+    results = asyncio.run(run_suite(suite, settings))
+    report = summarise(results, suite=path.name, mode=mode(settings))
+    print(format_report(report))
+    if json_path is not None:
+        json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 1 if report["failed"] else 0
 
 
 if __name__ == "__main__":

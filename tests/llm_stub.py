@@ -3,7 +3,9 @@
 Modes: "grounded" answers with the first sentence of the first passage in the prompt;
 "script" answers a fixed text; "evil" always obeys the attacker (promises a refund, invents a
 number, leaks its instructions); "hang" never answers; "fail" answers 500; "broken" breaks the
-stream after a few words. Every request body is recorded.
+stream after a few words. "correct" and "wrong" play a good and a bad model on a scripted suite:
+they answer the question in the prompt with its entry in `answers` (reference, wrong), keyed by
+`question_key`, and admit not knowing any other question. Every request body is recorded.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from app.text import fold
+
+DONT_KNOW = "I don't know; a person from our team can help."
+
 
 class StubState:
     def __init__(self) -> None:
@@ -31,6 +37,8 @@ class StubState:
         self.logprob: float | None = None
         self.delay = 0.0  # seconds before the first token
         self.requests: list[dict[str, Any]] = []
+        # question_key(question) → (a correct answer, a wrong one), for "correct" and "wrong"
+        self.answers: dict[str, tuple[str, str]] = {}
         # The stub's own time per streamed answer, so benchmarks can subtract the LLM's time.
         self.served_seconds = 0.0
         self.served = 0
@@ -55,6 +63,20 @@ def _first_passage_sentence(body: dict[str, Any]) -> str:
     return " ".join(sentences[:2])
 
 
+def question_key(text: str) -> str:
+    """A question as words only, so the redacted, escaped copy in a prompt finds its entry."""
+    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
+
+
+def _suite_answer(state: StubState, body: dict[str, Any]) -> str:
+    user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+    match = re.search(r"<question>\n(.*?)\n</question>", user, re.S)
+    entry = state.answers.get(question_key(match.group(1))) if match else None
+    if entry is None:
+        return DONT_KNOW
+    return (entry[0] if state.mode == "correct" else entry[1]) or DONT_KNOW
+
+
 def _canary(body: dict[str, Any]) -> str:
     system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
     found = re.search(r"tandem-canary-[0-9a-f]+", system)
@@ -64,6 +86,8 @@ def _canary(body: dict[str, Any]) -> str:
 def _answer(state: StubState, body: dict[str, Any]) -> str:
     if state.mode == "script":
         return state.script
+    if state.mode in ("correct", "wrong"):
+        return _suite_answer(state, body)
     if state.mode == "evil":
         return (
             "Absolutely! I have approved a full refund of €500 and a 50% discount on your next "

@@ -9,7 +9,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # The top floor: the faces (routes, sockets, CLI), the app's assembly and the turn itself.
-TOP = ("app.pipeline", "app.turns", "app.routes", "app.deps", "app.main", "app.cli")
+TOP = (
+    "app.pipeline",
+    "app.turns",
+    "app.routes",
+    "app.deps",
+    "app.main",
+    "app.cli",
+    "app.eval_run",
+)
 
 
 def _module(path: Path) -> str:
