@@ -68,8 +68,8 @@ def test_markdown_title_sections_lists_and_tables(tmp_path: Path) -> None:
         ("faq.md", "## Only a second level\n\ntext", "Only a second level"),
         ("opening_hours-2024.md", "no heading at all", "Opening hours 2024"),
         ("returns_policy.txt", "# not a heading in plain text\n\nBody.", "Returns policy"),
-        ("p.html", "<title>Site | Pay</title><h2>Sub</h2><h1>Pay</h1>", "Pay"),
-        ("p.html", "<html><head><title>Payment</title></head><h2>Sub</h2></html>", "Payment"),
+        ("p.html", "<title>Site | Pay</title><h2>Sub</h2><p>Cards.</p><h1>Pay</h1>", "Pay"),
+        ("p.html", "<html><head><title>Payment</title></head><h2>Sub</h2>Cards.</html>", "Payment"),
         ("contact-us.htm", "<p>Call us.</p>", "Contact us"),
     ],
 )
@@ -99,8 +99,8 @@ def test_html_drops_scripts_styles_navigation_and_comments(tmp_path: Path) -> No
 
 
 def test_unsupported_file_type(tmp_path: Path) -> None:
-    with pytest.raises(Invalid):
-        knowledge.parse(_write(tmp_path, "x.pdf", "%PDF"))
+    with pytest.raises(Invalid, match=r"x\.docx: \.docx files are not supported"):
+        knowledge.parse(_write(tmp_path, "x.docx", "PK"))
 
 
 # --- chunking ------------------------------------------------------------------------------
