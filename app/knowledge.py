@@ -99,8 +99,11 @@ async def ingest_path(
     session: AsyncSession, path: Path, embedder: Embedder | None, source: str | None = None
 ) -> Document:
     """Ingest one file; its resolved path is the source unless one is given."""
-    async with await anyio.open_file(path, "rb") as f:
-        data = await f.read(MAX_FILE_BYTES + 1)  # enough to tell that a file is too large
+    try:
+        async with await anyio.open_file(path, "rb") as f:
+            data = await f.read(MAX_FILE_BYTES + 1)  # enough to tell that a file is too large
+    except OSError as exc:  # a directory, no permission: the CLI says so and goes on
+        raise Invalid(f"{path}: it cannot be opened ({exc.strerror})") from None
     source = source or str(await anyio.Path(path).resolve())
     return await ingest_file(session, str(path), data, embedder, source)
 

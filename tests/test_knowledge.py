@@ -191,6 +191,12 @@ async def test_ingest_path_uses_the_resolved_path_and_lists_documents(
     assert listed[first.id].title == "Gift cards" and listed[first.id].chunks == 1
 
 
+async def test_a_path_that_cannot_be_opened_is_invalid(sessions: Sessions, tmp_path: Path) -> None:
+    async with sessions() as s:
+        with pytest.raises(Invalid, match="it cannot be opened"):
+            await knowledge.ingest_path(s, tmp_path, None)
+
+
 async def test_sources_must_fit(sessions: Sessions) -> None:
     async with sessions() as s:
         with pytest.raises(Invalid):
