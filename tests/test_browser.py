@@ -243,6 +243,9 @@ def test_operator_uploads_files_and_reads_why_one_was_refused(
     )
     expect(page.locator("#documents")).to_contain_text("upload:gift-wrapping.md")
     shot(page, "admin-kb-upload")
+    page.once("dialog", lambda dialog: dialog.accept())  # leave the shared knowledge base as it was
+    page.click("button[aria-label='Delete Gift wrapping']")
+    expect(page.locator("#kb-info")).to_have_text('Deleted "Gift wrapping".')
 
 
 def agent_bearer(http: httpx.Client) -> dict[str, str]:

@@ -4,6 +4,7 @@ structure, PDF by its text layer, and a file that cannot be read gets a 422 sayi
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -36,8 +37,20 @@ PDF_LINES = [
 
 
 @pytest.fixture
-async def ops(quote_client: httpx.AsyncClient) -> dict[str, str]:
-    return await operator(quote_client)
+async def ops(quote_client: httpx.AsyncClient) -> AsyncIterator[dict[str, str]]:
+    """An operator's headers; what the test uploaded is deleted afterwards, so the shared
+    knowledge base answers the other tests as before."""
+    headers = await operator(quote_client)
+    before = await _document_ids(quote_client, headers)
+    yield headers
+    for document_id in await _document_ids(quote_client, headers) - before:
+        r = await quote_client.delete(f"/api/v1/admin/kb/documents/{document_id}", headers=headers)
+        assert r.status_code == 204
+
+
+async def _document_ids(http: httpx.AsyncClient, headers: dict[str, str]) -> set[int]:
+    r = await http.get("/api/v1/admin/kb/documents", headers=headers)
+    return {d["id"] for d in r.json()}
 
 
 async def upload(
