@@ -39,8 +39,7 @@ def read_pdf(data: bytes) -> PdfText:
     lines = [line.strip() for page in pages for line in page.splitlines()]
     if not any(lines):
         raise Invalid("this PDF has no text layer (scanned?)")
-    if title is None:
-        title, lines = _first_heading(lines)
+    title, lines = _title_line(lines, title)
     return PdfText(title, tuple(_paragraphs(lines)))
 
 
@@ -69,19 +68,21 @@ def _heading_like(line: str) -> bool:
     )
 
 
-def _first_heading(lines: list[str]) -> tuple[str | None, list[str]]:
-    """The first heading-like line among the first few, taken out of the body."""
+def _title_line(lines: list[str], title: str | None) -> tuple[str | None, list[str]]:
+    """The title printed among the first few lines, taken out of the body: the line that
+    repeats the metadata title, or with no such title the first heading-like line."""
     seen = 0
     for i, line in enumerate(lines):
         if not line:
             continue
         rest = lines[:i] + lines[i + 1 :]
-        if _heading_like(line) and any(rest):  # a one-line file keeps its line as its text
-            return line, rest
+        found = line.casefold() == title.casefold() if title else _heading_like(line)
+        if found and any(rest):  # a one-line file keeps its line as its text
+            return title or line, rest
         seen += 1
         if seen == 5:
             break
-    return None, lines
+    return title, lines
 
 
 def _paragraphs(lines: list[str]) -> list[str]:

@@ -233,6 +233,11 @@ def test_too_much_text_is_refused() -> None:
         knowledge.parse_file("long.txt", b"word " * (formats.MAX_TEXT_CHARS // 4))
 
 
+def test_a_printed_title_is_not_repeated_in_the_text() -> None:
+    doc = knowledge.parse_file("r.pdf", make_pdf([["Returns", "Within 30 days."]], "RETURNS"))
+    assert doc.text == "# RETURNS\n\nWithin 30 days."
+
+
 def test_pdf_lines_become_paragraphs() -> None:
     lines = [
         "Returns",
