@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
     sub.add_parser("migrate", help="upgrade the database schema").set_defaults(run=_migrate)
     kb = sub.add_parser("kb", help="manage the knowledge base").add_subparsers(required=True)
-    ingest = kb.add_parser("ingest", help="add or replace Markdown, text and HTML files")
+    ingest = kb.add_parser("ingest", help="add or replace Markdown, text, HTML and PDF files")
     ingest.add_argument("paths", nargs="+", type=Path)
     ingest.set_defaults(run=_ingest)
     users = sub.add_parser("users", help="manage agents and operators").add_subparsers(
@@ -140,6 +140,7 @@ def _ingest(args: argparse.Namespace) -> int:
 async def _ingest_async(paths: list[Path]) -> int:
     from app.db import create_engine, migrate, sessionmaker
     from app.embeddings import load_embedder
+    from app.errors import TandemError
     from app.knowledge import ingest_path
 
     settings = Settings()
@@ -149,13 +150,19 @@ async def _ingest_async(paths: list[Path]) -> int:
     await asyncio.to_thread(migrate, settings.database_url)
     engine = create_engine(settings.database_url)
     embedder = load_embedder(settings.embedding_model)
+    failed = 0
     async with sessionmaker(engine)() as s:
         for path in paths:
-            doc = await ingest_path(s, path, embedder)
+            try:
+                doc = await ingest_path(s, path, embedder)
+            except TandemError as exc:  # one unreadable file must not stop the others
+                print(f"tandem: {exc.detail}", file=sys.stderr)
+                failed += 1
+                continue
             print(f"ingested {path} as document {doc.id}: {doc.title}")
         await s.commit()
     await engine.dispose()
-    return 0
+    return 1 if failed else 0
 
 
 def _read_password() -> str:

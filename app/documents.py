@@ -1,21 +1,26 @@
-"""Help-centre files as text: read Markdown, HTML and plain text, and cut them into passages.
+"""Help-centre files as text: read Markdown, HTML, plain text and PDF, and cut them into passages.
 
 One file is one document. Its title is the first level-1 heading (for HTML: the first <h1>,
-then <title>), else the first heading, else the file name made readable.
+then <title>; for PDF: the metadata title, then the first heading-like line), else the first
+heading, else the file name made readable. `parse_file` is the one way in, for the CLI and the
+upload route alike.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PreformattedString, Tag
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from app import formats
 from app.errors import Invalid
+from app.formats import Format
+from app.pdf import read_pdf
 
 MIN_WORDS, MAX_WORDS = 40, 250
 SEPARATOR = " \u203a "  # a single right-pointing angle quote between heading levels
@@ -135,17 +140,35 @@ def humanise(stem: str) -> str:
 
 
 def parse(path: Path) -> ParsedDocument:
-    """Read one Markdown, HTML or plain-text file as one document."""
-    source = path.read_text(encoding="utf-8", errors="replace")
-    fallback = humanise(path.stem)
-    suffix = path.suffix.lower()
-    if suffix in (".md", ".markdown"):
-        return parse_markdown(source, fallback)
-    if suffix in (".html", ".htm"):
-        return parse_html(source, fallback)
-    if suffix in (".txt", ".text", ""):
-        return parse_plain(source, fallback)
-    raise Invalid(f"unsupported file type {suffix!r}: use Markdown, HTML or plain text")
+    """Read one file from disk as one document (see `parse_file`)."""
+    return parse_file(str(path), path.read_bytes())
+
+
+def parse_file(name: str, data: bytes, content_type: str | None = None) -> ParsedDocument:
+    """Read one file's bytes as one document, by its name's extension or its content type.
+
+    `Invalid` says why a file cannot be read, after its name: "guide.pdf: this PDF has no ..."
+    """
+    try:
+        formats.check_size(data)
+        kind = formats.detect(name, content_type, data)
+        doc = _read(kind, data, humanise(PurePath(name).stem))
+        if not doc.sections:
+            raise Invalid("there is no text in it")
+        formats.check_text(doc.text)
+    except Invalid as exc:
+        raise Invalid(f"{name}: {exc.detail}") from None
+    except RecursionError:  # the HTML reader walks the tree; thousands of nested tags end it
+        raise Invalid(f"{name}: it is nested too deeply to read") from None
+    return doc
+
+
+def _read(kind: Format, data: bytes, fallback: str) -> ParsedDocument:
+    if kind is Format.PDF:
+        pdf = read_pdf(data)
+        return parse_plain("\n\n".join(pdf.paragraphs), pdf.title or fallback)
+    reader = {Format.MARKDOWN: parse_markdown, Format.HTML: parse_html, Format.TEXT: parse_plain}
+    return reader[kind](formats.decode(data), fallback)
 
 
 def parse_plain(source: str, fallback: str) -> ParsedDocument:

@@ -28,6 +28,7 @@ from app.documents import (
     chunk,
     humanise,
     parse,
+    parse_file,
     parse_html,
     parse_markdown,
     parse_plain,
@@ -35,6 +36,7 @@ from app.documents import (
 )
 from app.embeddings import Embedder
 from app.errors import Invalid
+from app.formats import MAX_FILE_BYTES
 from app.models import Chunk, Document, KnowledgeVersion, utcnow
 
 __all__ = [
@@ -48,9 +50,11 @@ __all__ = [
     "delete_document",
     "ingest",
     "ingest_demo",
+    "ingest_file",
     "ingest_path",
     "list_documents",
     "parse",
+    "parse_file",
     "parse_html",
     "parse_markdown",
     "parse_plain",
@@ -78,13 +82,30 @@ async def ingest(
     return await _store(session, source, title, text, drafts, embedder)
 
 
+async def ingest_file(
+    session: AsyncSession,
+    name: str,
+    data: bytes,
+    embedder: Embedder | None,
+    source: str,
+    content_type: str | None = None,
+) -> Document:
+    """Ingest one file's bytes as `source`'s document, parsed as `parse_file` reads it."""
+    doc = await anyio.to_thread.run_sync(parse_file, name, data, content_type)  # CPU: off the loop
+    return await _store(session, source, doc.title, doc.text, chunk(doc), embedder)
+
+
 async def ingest_path(
     session: AsyncSession, path: Path, embedder: Embedder | None, source: str | None = None
 ) -> Document:
     """Ingest one file; its resolved path is the source unless one is given."""
-    doc = await anyio.to_thread.run_sync(parse, path)  # file I/O and parsing: off the loop
+    try:
+        async with await anyio.open_file(path, "rb") as f:
+            data = await f.read(MAX_FILE_BYTES + 1)  # enough to tell that a file is too large
+    except OSError as exc:  # a directory, no permission: the CLI says so and goes on
+        raise Invalid(f"{path}: it cannot be opened ({exc.strerror})") from None
     source = source or str(await anyio.Path(path).resolve())
-    return await _store(session, source, doc.title, doc.text, chunk(doc), embedder)
+    return await ingest_file(session, str(path), data, embedder, source)
 
 
 async def ingest_demo(session: AsyncSession, embedder: Embedder | None) -> list[Document]:

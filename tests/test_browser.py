@@ -218,6 +218,36 @@ def test_operator_console_loads_the_policy(page: Page, server: ThreadedServer) -
     shot(page, "admin-stats")
 
 
+def test_operator_uploads_files_and_reads_why_one_was_refused(
+    page: Page, server: ThreadedServer
+) -> None:
+    page.goto(server.url + "/admin")
+    page.fill("#email", "operator@example.com")
+    page.fill("#password", "operator-password")
+    page.click("#login button[type=submit]")
+    page.click("[data-tab=kb]")
+    expect(page.locator("#files-help")).to_contain_text("PDF with a text layer")
+    good = b"# Gift wrapping\n\nWe wrap any order as a gift for two euros."
+    page.set_input_files(
+        "#files",
+        [
+            {"name": "gift-wrapping.md", "mimeType": "text/markdown", "buffer": good},
+            {"name": "setup.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ\x90"},
+        ],
+    )
+    page.click("#upload button[type=submit]")
+    expect(page.locator("#kb-info .ok")).to_have_text("Added 1 document(s): Gift wrapping.")
+    expect(page.locator("#kb-info li")).to_have_text(
+        "setup.exe: .exe files are not supported: "
+        "add Markdown (.md), plain text (.txt), HTML (.html) or PDF (.pdf)"
+    )
+    expect(page.locator("#documents")).to_contain_text("upload:gift-wrapping.md")
+    shot(page, "admin-kb-upload")
+    page.once("dialog", lambda dialog: dialog.accept())  # leave the shared knowledge base as it was
+    page.click("button[aria-label='Delete Gift wrapping']")
+    expect(page.locator("#kb-info")).to_have_text('Deleted "Gift wrapping".')
+
+
 def agent_bearer(http: httpx.Client) -> dict[str, str]:
     r = http.post(
         "/api/v1/auth/login", json={"email": "agent@example.com", "password": "agent-password"}

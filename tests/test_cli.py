@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pdf_files import make_pdf
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -76,6 +78,27 @@ def test_kb_ingest_replaces_a_reingested_file(tmp_path: Path) -> None:
 
     rows = sqlite3.connect(db).execute("SELECT content FROM documents").fetchall()
     assert len(rows) == 1 and "20:00" in rows[0][0]
+
+
+def test_kb_ingest_reads_a_pdf_and_names_a_bad_file_on_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    pdf = tmp_path / "lamp_repairs.pdf"
+    pdf.write_bytes(make_pdf([["A Moonbeam lamp repair costs €45 and takes three days."]]))
+    bad = tmp_path / "price-list.txt"
+    bad.write_bytes("Prix: 45 €".encode("cp1252"))  # as an old Windows editor saves it
+    result = tandem(["kb", "ingest", str(bad), str(pdf)], db)
+    assert result.returncode == 1
+    said = [line for line in result.stderr.splitlines() if line.startswith("tandem:")]
+    assert said == [
+        f"tandem: {bad}: this is not UTF-8 text (byte 9 is not valid UTF-8): "
+        "save it as UTF-8 and add it again"
+    ]
+    assert "Lamp repairs" in result.stdout  # the file name, since the PDF has no heading
+    import sqlite3
+
+    rows = sqlite3.connect(db).execute("SELECT title, content FROM documents").fetchall()
+    text = "A Moonbeam lamp repair costs €45 and takes three days."
+    assert rows == [("Lamp repairs", f"# Lamp repairs\n\n{text}")]
 
 
 def test_kb_ingest_of_a_missing_file_says_so(tmp_path: Path) -> None:

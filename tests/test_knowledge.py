@@ -68,8 +68,8 @@ def test_markdown_title_sections_lists_and_tables(tmp_path: Path) -> None:
         ("faq.md", "## Only a second level\n\ntext", "Only a second level"),
         ("opening_hours-2024.md", "no heading at all", "Opening hours 2024"),
         ("returns_policy.txt", "# not a heading in plain text\n\nBody.", "Returns policy"),
-        ("p.html", "<title>Site | Pay</title><h2>Sub</h2><h1>Pay</h1>", "Pay"),
-        ("p.html", "<html><head><title>Payment</title></head><h2>Sub</h2></html>", "Payment"),
+        ("p.html", "<title>Site | Pay</title><h2>Sub</h2><p>Cards.</p><h1>Pay</h1>", "Pay"),
+        ("p.html", "<html><head><title>Payment</title></head><h2>Sub</h2>Cards.</html>", "Payment"),
         ("contact-us.htm", "<p>Call us.</p>", "Contact us"),
     ],
 )
@@ -99,8 +99,8 @@ def test_html_drops_scripts_styles_navigation_and_comments(tmp_path: Path) -> No
 
 
 def test_unsupported_file_type(tmp_path: Path) -> None:
-    with pytest.raises(Invalid):
-        knowledge.parse(_write(tmp_path, "x.pdf", "%PDF"))
+    with pytest.raises(Invalid, match=r"x\.docx: \.docx files are not supported"):
+        knowledge.parse(_write(tmp_path, "x.docx", "PK"))
 
 
 # --- chunking ------------------------------------------------------------------------------
@@ -189,6 +189,12 @@ async def test_ingest_path_uses_the_resolved_path_and_lists_documents(
         listed = {d.id: d for d in await knowledge.list_documents(s)}
     assert first.id == again.id and first.source == str(path.resolve())
     assert listed[first.id].title == "Gift cards" and listed[first.id].chunks == 1
+
+
+async def test_a_path_that_cannot_be_opened_is_invalid(sessions: Sessions, tmp_path: Path) -> None:
+    async with sessions() as s:
+        with pytest.raises(Invalid, match="it cannot be opened"):
+            await knowledge.ingest_path(s, tmp_path, None)
 
 
 async def test_sources_must_fit(sessions: Sessions) -> None:

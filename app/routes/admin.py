@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from app import decisions, knowledge, policy
+from app import decisions, formats, knowledge, policy
 from app.deps import OperatorDep, ServicesDep, SessionDep
 from app.errors import NotFound
 from app.models import Decision, SettingsChange
@@ -93,7 +93,7 @@ class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1, max_length=300)
-    text: str = Field(min_length=1, max_length=500_000)
+    text: str = Field(min_length=1, max_length=formats.MAX_TEXT_CHARS)
     source: str | None = Field(default=None, max_length=500)
 
 
@@ -128,6 +128,63 @@ async def add_document(
     doc = await knowledge.ingest(session, source, body.title, body.text, svc.embedder)
     await session.commit()
     return DocumentAdded(id=doc.id, title=doc.title, source=doc.source)
+
+
+# The file is the raw request body: nothing is read before the operator is known, and
+# never more than the limit is kept (a multipart form would be spooled whole beforehand).
+_FILE_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": f"The file's bytes: {formats.ACCEPTED}, at most "
+        f"{formats.MAX_FILE_BYTES // 2**20} MB.",
+        "content": {
+            media: {"schema": {"type": "string", "format": "binary"}}
+            for media in [*formats.MEDIA_TYPES, "application/octet-stream"]
+        },
+    }
+}
+FileName = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=255,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="The file's name; its extension decides the type, else the Content-Type.",
+    ),
+]
+
+
+@router.post("/kb/files", status_code=201, response_model=DocumentAdded, openapi_extra=_FILE_BODY)
+async def add_file(
+    request: Request,
+    name: FileName,
+    _: OperatorDep,
+    session: SessionDep,
+    svc: ServicesDep,
+    source: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
+) -> DocumentAdded:
+    """Add a file, parsed as `tandem kb ingest` parses it; the same `source` (by default
+    `upload:NAME`) replaces the older version. A file that cannot be read gets a 422 saying why."""
+    data = await _read_upload(request)
+    doc = await knowledge.ingest_file(
+        session,
+        name,
+        data,
+        svc.embedder,
+        source or f"upload:{name}",
+        request.headers.get("content-type"),
+    )
+    await session.commit()
+    return DocumentAdded(id=doc.id, title=doc.title, source=doc.source)
+
+
+async def _read_upload(request: Request) -> bytes:
+    """The body up to one byte past the limit (enough to refuse it). The rest is read and
+    dropped, so that the client hears the 422 rather than a connection reset mid-upload."""
+    data = bytearray()
+    async for piece in request.stream():
+        data += piece[: formats.MAX_FILE_BYTES + 1 - len(data)]
+    return bytes(data)
 
 
 @router.delete("/kb/documents/{document_id}", status_code=204)

@@ -197,23 +197,29 @@
     }
   }
 
+  // Each file is sent as it is and parsed by the server, as `tandem kb ingest` parses it; one
+  // file refused (the 422 says why) does not stop the others.
   async function upload(event) {
     event.preventDefault();
     const files = [...$("files").files];
     if (!files.length) return;
-    try {
-      for (const file of files) {
-        const text = await file.text();
-        const heading = text.match(/^#\s+(.+)$/m) || text.match(/<h1[^>]*>([^<]+)<\/h1>/i);
-        const title = heading ? heading[1].trim() : file.name.replace(/\.[^.]+$/, "");
-        await call("/api/v1/admin/kb/documents", { method: "POST", body: { title, text, source: "upload:" + file.name } });
+    const added = [];
+    const refused = [];
+    for (const file of files) {
+      try {
+        const doc = await call("/api/v1/admin/kb/files", { method: "POST", body: file, query: { name: file.name } });
+        added.push(doc.title);
+      } catch (err) {
+        if (err.status === 401) return logout();
+        refused.push(err.status === 422 ? err.message : `${file.name}: ${err.message}`);
       }
-      info($("kb-info"), `Added ${files.length} document(s).`);
-      $("files").value = "";
-      loadDocuments();
-    } catch (err) {
-      guard($("kb-info"))(err);
     }
+    const lines = added.length ? [el("p", { class: "ok", text: `Added ${added.length} document(s): ${added.join(", ")}.` })] : [];
+    if (refused.length) lines.push(el("p", { class: "error", text: `Not added (${refused.length}):` }), el("ul", { class: "error" }, refused.map((r) => el("li", { text: r }))));
+    $("kb-info").className = "";
+    $("kb-info").replaceChildren(...lines);
+    $("files").value = "";
+    if (added.length) loadDocuments();
   }
 
   async function deleteDocument(doc) {

@@ -15,7 +15,11 @@ const Tandem = (() => {
     if (token) headers.Authorization = "Bearer " + token;
     let payload;
     if (body instanceof FormData) payload = body;
-    else if (body !== undefined) {
+    else if (body instanceof Blob) {
+      // A file goes as it is: its type (from its extension, often empty) for the server to weigh.
+      headers["Content-Type"] = body.type || "application/octet-stream";
+      payload = body;
+    } else if (body !== undefined) {
       headers["Content-Type"] = "application/json";
       payload = JSON.stringify(body);
     }
