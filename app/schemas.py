@@ -142,4 +142,4 @@ class SuggestionOut(BaseModel):
     count: int
     examples: list[str]
     reasons: SuggestionReasons
-    last_seen: datetime
+    last_seen: datetime  # when a customer last asked one of these questions

@@ -23,6 +23,8 @@ same gap twice.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +43,8 @@ from app.retrieval import tokenize
 
 COSINE_THRESHOLD = 0.90
 JACCARD_THRESHOLD = 0.5
-MAX_QUESTIONS = 500  # per source, newest first: each costs an embedding (~20 ms on 2 cores)
+MAX_QUESTIONS = 200  # per source, newest first: each new one costs an embedding (~25 ms here)
+CACHE_SIZE = 4096  # embeddings remembered by text: the page is read far more often than asked
 EXAMPLES = 3
 
 Reason = Literal["declined", "marked_wrong"]
@@ -56,7 +59,7 @@ class Missed:
     seq: int
     text: str
     reason: Reason
-    at: datetime
+    at: datetime  # when the customer asked it
 
 
 @dataclass(frozen=True)
@@ -113,9 +116,33 @@ def suggest(missed: Sequence[Missed], embedder: Embedder | None) -> list[Suggest
     """Redact, embed and group the missed questions. CPU-bound: run it in a worker thread."""
     questions = _merge(missed)
     texts = [redact(q.text).text for q in questions]
-    vectors = embedder.queries(texts) if embedder is not None and texts else None
-    groups = group([(t, None if vectors is None else vectors[i]) for i, t in enumerate(texts)])
+    if embedder is None:
+        groups = group([(t, None) for t in texts])
+    else:
+        groups = group(list(zip(texts, _embed(embedder, texts), strict=True)))
     return [_suggestion([questions[i] for i in g], [texts[i] for i in g]) for g in groups]
+
+
+_cache: OrderedDict[tuple[str, str], Vector] = OrderedDict()
+_cache_lock = threading.Lock()  # suggest runs in worker threads
+
+
+def _embed(embedder: Embedder, texts: list[str]) -> list[Vector]:
+    """Query embeddings of the texts, computing only those not remembered (least recent go)."""
+    keys = [(embedder.name, t) for t in texts]
+    with _cache_lock:
+        known = {k: _cache[k] for k in keys if k in _cache}
+        for k in known:
+            _cache.move_to_end(k)
+    new = list(dict.fromkeys(t for k, t in zip(keys, texts, strict=True) if k not in known))
+    if new:
+        vectors = embedder.queries(new)
+        with _cache_lock:
+            for text, vector in zip(new, vectors, strict=True):
+                known[embedder.name, text] = _cache[embedder.name, text] = vector
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return [known[k] for k in keys]
 
 
 def _merge(missed: Sequence[Missed]) -> list[_Question]:
@@ -141,14 +168,14 @@ def _aware(moment: datetime) -> datetime:
 
 
 async def missed(session: AsyncSession, since: datetime) -> list[Missed]:
-    """The questions declined for low confidence, and those whose answer's latest mark is
-    wrong, since a moment."""
+    """The questions declined for low confidence since a moment, and those whose answer's
+    latest mark, made since then, is wrong."""
     return [*await _declined(session, since), *await _marked_wrong(session, since)]
 
 
 async def _declined(session: AsyncSession, since: datetime) -> list[Missed]:
     rows = await session.execute(
-        select(Decision.conversation_id, Decision.message_seq, Message.text, Decision.created_at)
+        select(Decision.conversation_id, Decision.message_seq, Message.text, Message.created_at)
         .join(
             Message,
             and_(
@@ -171,7 +198,7 @@ async def _declined(session: AsyncSession, since: datetime) -> list[Missed]:
 async def _marked_wrong(session: AsyncSession, since: datetime) -> list[Missed]:
     answer, question = aliased(Message), aliased(Message)
     rows = await session.execute(
-        select(AnswerMark.message_id, AnswerMark.verdict, AnswerMark.created_at, question)
+        select(AnswerMark.message_id, AnswerMark.verdict, question)
         .join(answer, answer.id == AnswerMark.message_id)
         .join(
             question,
@@ -185,10 +212,12 @@ async def _marked_wrong(session: AsyncSession, since: datetime) -> list[Missed]:
         .limit(MAX_QUESTIONS * 4)
     )
     latest: dict[int, Missed | None] = {}
-    for answer_id, verdict, at, q in rows:
+    for answer_id, verdict, q in rows:
         if answer_id in latest:
             continue  # an older mark: the newest on an answer decides
         latest[answer_id] = None
         if verdict == MarkVerdict.wrong:
-            latest[answer_id] = Missed(q.conversation_id, q.seq, q.text, "marked_wrong", at)
+            latest[answer_id] = Missed(
+                q.conversation_id, q.seq, q.text, "marked_wrong", q.created_at
+            )
     return [m for m in latest.values() if m is not None][:MAX_QUESTIONS]
