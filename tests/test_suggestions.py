@@ -53,8 +53,8 @@ WITHOUT_EMBEDDINGS = [
 def test_alike_questions_group_by_their_embeddings(
     texts: list[str], expected: list[set[int]], embedder: Embedder
 ) -> None:
-    vectors = embedder.queries(texts) if texts else []
-    groups = group([(text, vectors[i]) for i, text in enumerate(texts)])
+    vectors = list(embedder.queries(texts)) if texts else []
+    groups = group(list(zip(texts, vectors, strict=True)))
     assert [set(g) for g in groups] == expected
 
 

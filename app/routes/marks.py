@@ -17,8 +17,9 @@ router = APIRouter(prefix="/api/v1/agent", tags=["agent"])
 async def mark_answer(
     conversation_id: str, seq: int, body: MarkIn, user: AgentDep, session: SessionDep
 ) -> MarkOut:
-    """Mark an AI answer good or wrong (422 for any other message). One mark per answer and
-    agent: marking again replaces the earlier verdict, note and time."""
+    """Mark an AI answer good or wrong (422 for any other message), in a conversation you may
+    read (agents: waiting or yours; operators: any). One mark per answer and agent: marking
+    again replaces the earlier verdict, note and time."""
     conv = await assignment.load(session, conversation_id)
     may_read(conv, user)
     msg = await marks.message(session, conv.id, seq)
