@@ -54,6 +54,13 @@ class Kind(StrEnum):
     event = "event"
 
 
+class MarkVerdict(StrEnum):
+    """What an agent says of an AI answer."""
+
+    good = "good"
+    wrong = "wrong"
+
+
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -133,6 +140,26 @@ class Message(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     author: Mapped[str | None] = mapped_column(String(100))  # the name the customer saw
     internal: Mapped[bool] = mapped_column(Boolean, default=False)  # agent notes
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AnswerMark(Base):
+    """An agent's verdict on one AI answer: one per answer and agent, a re-mark replaces it."""
+
+    __tablename__ = "answer_marks"
+    __table_args__ = (
+        UniqueConstraint("message_id", "user_id", name="uq_answer_marks_message_user"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Both cascade: erasing a conversation takes its marks (and their notes) with it.
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    verdict: Mapped[MarkVerdict] = mapped_column(_Named(MarkVerdict))
+    note: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.models import Author, Kind, Status
+from app.models import Author, Kind, MarkVerdict, Status
 
 MAX_TEXT = 4000
 
@@ -107,3 +107,39 @@ class ExportOut(BaseModel):
     conversation: ConversationRecord
     messages: list[MessageOut]
     decisions: list[DecisionView]
+
+
+class MarkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: MarkVerdict
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class MarkOut(BaseModel):
+    """An agent's verdict on an AI answer: who (`user_id`, `by`: their name) and when."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    message_seq: int
+    verdict: MarkVerdict
+    note: str | None
+    user_id: int
+    by: str
+    created_at: datetime
+
+
+class SuggestionReasons(BaseModel):
+    declined: int  # the AI declined for low confidence
+    marked_wrong: int  # an agent marked the AI's answer wrong
+
+
+class SuggestionOut(BaseModel):
+    """Alike questions the AI missed: what the knowledge base may lack. Examples are redacted."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    count: int
+    examples: list[str]
+    reasons: SuggestionReasons
+    last_seen: datetime  # when a customer last asked one of these questions

@@ -216,6 +216,9 @@ def test_operator_console_loads_the_policy(page: Page, server: ThreadedServer) -
     page.click("[data-tab=stats]")
     expect(page.locator("#stats .card").first).to_be_visible()
     shot(page, "admin-stats")
+    page.click("[data-tab=suggestions]")  # groups, or an empty state saying what will appear
+    expect(page.locator("#suggestions .suggestions, #suggestions p")).to_have_count(1)
+    shot(page, "admin-suggestions")
 
 
 def test_operator_uploads_files_and_reads_why_one_was_refused(
@@ -337,3 +340,42 @@ def test_console_applies_a_customer_message_without_refetching_or_summarising(
     assert fetches == []
     assert len(llm.requests) == summaries
     shot(page, "console-live")
+
+
+def test_agent_marks_an_ai_answer_wrong_from_the_console(
+    page: Page, server: ThreadedServer, llm: StubState
+) -> None:
+    """The buttons under an AI answer store the agent's mark, keyboard first; the API agrees."""
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        r = http.post("/api/v1/conversations", json={})
+        assert r.status_code == 201, r.text
+        cid, customer = r.json()["id"], {"Authorization": f"Bearer {r.json()['token']}"}
+        said = {"text": "How long does delivery take?"}
+        r = http.post(f"/api/v1/conversations/{cid}/messages", json=said, headers=customer)
+        answer = r.json()["messages"][-1]
+        assert answer["role"] == "assistant" and answer["ai"], r.text
+        assert http.post(f"/api/v1/conversations/{cid}/handoff", headers=customer).is_success
+        agent = agent_bearer(http)
+        r = http.post(f"/api/v1/agent/conversations/{cid}/claim", headers=agent)
+        assert r.status_code == 200, r.text
+
+        page.goto(server.url + "/console")
+        page.fill("#email", "agent@example.com")
+        page.fill("#password", "agent-password")
+        page.click("#login button[type=submit]")
+        page.locator(f"#mine button[aria-label*='{cid}']").click()
+        item = page.locator(f"#transcript li[data-seq='{answer['seq']}']")
+        wrong = item.get_by_role("button", name="Wrong answer")
+        expect(wrong).to_have_attribute("aria-pressed", "false")
+        expect(page.locator("#transcript li.customer .marks")).to_have_count(0)
+        wrong.focus()
+        page.keyboard.press("Enter")
+        expect(wrong).to_have_attribute("aria-pressed", "true")
+        expect(item.get_by_role("button", name="Good answer")).to_have_attribute(
+            "aria-pressed", "false"
+        )
+        expect(item.get_by_role("status")).to_have_text("Marked wrong by Alex Agent")
+        shot(page, "console-marked")
+        detail = http.get(f"/api/v1/agent/conversations/{cid}", headers=agent).json()
+    mark = next(m for m in detail["messages"] if m["seq"] == answer["seq"])["mark"]
+    assert (mark["verdict"], mark["by"]) == ("wrong", "Alex Agent")

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from app import decisions, formats, knowledge, policy
+from app import decisions, formats, knowledge, policy, suggestions
 from app.deps import OperatorDep, ServicesDep, SessionDep
 from app.errors import NotFound
-from app.models import Decision, SettingsChange
+from app.models import Decision, SettingsChange, utcnow
 from app.preview import preview
-from app.schemas import DecisionView
+from app.schemas import DecisionView, SuggestionOut
 from app.stats import compute_stats
 from disclosure.texts import DEFAULTS
 
@@ -192,6 +193,22 @@ async def delete_document(document_id: int, _: OperatorDep, session: SessionDep)
     """Remove a document; answers stop citing it on the next turn."""
     if not await knowledge.delete_document(session, document_id):
         raise NotFound("No such document.")
+
+
+@router.get("/kb/suggestions", response_model=list[SuggestionOut])
+async def kb_suggestions(
+    _: OperatorDep,
+    session: SessionDep,
+    svc: ServicesDep,
+    days: Annotated[int, Query(ge=1, le=365)] = 30,
+) -> list[SuggestionOut]:
+    """What the knowledge base may lack: questions of the last `days` the AI declined for low
+    confidence or answered wrongly (as agents marked it), grouped by meaning, biggest group
+    first, with redacted examples."""
+    found = await suggestions.missed(session, utcnow() - timedelta(days=days))
+    await session.commit()  # end the read before the embedding work
+    grouped = await anyio.to_thread.run_sync(suggestions.suggest, found, svc.embedder)
+    return [SuggestionOut.model_validate(s) for s in grouped]
 
 
 class DecisionOut(DecisionView):

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import conversations, policy
+from app import conversations, marks, policy
 from app.deps import AgentDep, ServicesDep, SessionDep
 from app.errors import Conflict, Forbidden, Invalid
 from app.events import MessageCreated, commit_and_publish
 from app.models import CannedReply, Conversation, Message, Outbox, User
-from app.schemas import MAX_TEXT, DecisionView
+from app.schemas import MAX_TEXT, DecisionView, MarkOut
 from handoff import assignment, summary
 from handoff.queue import Change
 
@@ -85,6 +85,7 @@ class AgentMessageOut(BaseModel):
     ai: bool
     internal: bool
     author_id: int | None
+    mark: MarkOut | None = None  # the latest agent mark, on AI answers
 
 
 class TrendPoint(BaseModel):
@@ -121,7 +122,7 @@ def _status(conv: Conversation) -> StatusOut:
     return StatusOut(id=conv.id, status=conv.status, agent_id=conv.agent_id)
 
 
-def _may_read(conv: Conversation, user: User) -> None:
+def may_read(conv: Conversation, user: User) -> None:
     """Agents read waiting conversations and their own; operators read all."""
     if user.role == "operator" or conv.agent_id == user.id:
         return
@@ -150,19 +151,25 @@ async def get_conversation(conversation_id: str, user: AgentDep, session: Sessio
     """The whole transcript (real values), why it was handed over, signals, trend, and the
     summary written at the handoff (extractive until it is; never an LLM call here)."""
     conv = await assignment.load(session, conversation_id)
-    _may_read(conv, user)
+    may_read(conv, user)
     messages = await conversations.after(session, conv.id, 0, internal=True, limit=100_000)
     decided = await summary.decisions(session, conv.id)
     item = ItemOut.model_validate(conv)
     brief = summary.stored(conv, summary.bot_part(messages))
+    marked = await marks.current(session, conv.id)
     return DetailOut(
         conversation=item,
-        messages=[AgentMessageOut.model_validate(m) for m in messages],
+        messages=[_with_mark(m, marked.get(m.seq)) for m in messages],
         escalation={"reason": conv.escalation_reason, "detail": conv.escalation_detail},
         signals=[DecisionView.model_validate(d) for d in decided],
         sentiment_trend=[TrendPoint.model_validate(t) for t in summary.sentiment_trend(decided)],
         summary={"text": brief.text, "source": brief.source},
     )
+
+
+def _with_mark(msg: Message, mark: marks.Mark | None) -> AgentMessageOut:
+    out = AgentMessageOut.model_validate(msg)
+    return out if mark is None else out.model_copy(update={"mark": MarkOut.model_validate(mark)})
 
 
 @router.post("/conversations/{conversation_id}/summary", response_model=SummaryOut)
@@ -171,7 +178,7 @@ async def summarise(
 ) -> SummaryOut:
     """Write the handoff summary again now (through the LLM when it answers in time)."""
     conv = await assignment.load(session, conversation_id)
-    _may_read(conv, user)
+    may_read(conv, user)
     await session.commit()  # end the read before the LLM call
     brief = await summary.store(svc, conv.id)
     return SummaryOut(text=brief.text, source=brief.source)
@@ -268,7 +275,7 @@ async def note(
 ) -> AgentMessageOut:
     """An internal note for colleagues; never shown to the customer."""
     conv = await assignment.load(session, conversation_id)
-    _may_read(conv, user)
+    may_read(conv, user)
     msg: Message | None = await conversations.append(
         session,
         conv.id,

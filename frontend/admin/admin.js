@@ -1,4 +1,4 @@
-// The operator console: escalation policy, disclosure texts, knowledge base, audit trail, stats.
+// The operator console: escalation policy, disclosure texts, knowledge base and suggestions, audit trail, stats.
 "use strict";
 
 (() => {
@@ -59,7 +59,11 @@
 
   // ---- tabs -------------------------------------------------------------------------------
 
-  const loaders = { kb: loadDocuments, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {} };
+  const loadSuggestions = (event) => {
+    if (event) event.preventDefault();
+    TandemSuggestions.load(call, guard($("suggestions-info")));
+  };
+  const loaders = { kb: loadDocuments, suggestions: loadSuggestions, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {} };
 
   function showTab(name) {
     document.querySelectorAll("[data-tab]").forEach((b) => b.setAttribute("aria-current", b.dataset.tab === name ? "page" : "false"));
@@ -313,6 +317,7 @@
     $("texts").addEventListener("submit", saveTexts);
     $("upload").addEventListener("submit", upload);
     $("filters").addEventListener("submit", loadDecisions);
+    $("suggestions-filter").addEventListener("submit", loadSuggestions);
     document.querySelectorAll("[data-tab]").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
   }
 

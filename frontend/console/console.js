@@ -248,11 +248,22 @@
   function line(m) {
     const labels = { assistant: "AI assistant", agent: "Agent", system: "System", customer: "Customer" };
     const label = m.internal ? "Internal note" : labels[m.role] || m.role;
+    const textId = `msg-${m.seq}`;
     const li = el("li", { class: `${m.role} ${m.internal ? "note" : ""}`, "aria-label": `${label}: ${m.text}`, dataset: { seq: String(m.seq) } },
       el("span", { class: "who", "aria-hidden": "true", text: `${label} · ${time(m.created_at)}` }),
-      el("span", { text: m.text }));
+      el("span", { id: textId, text: m.text }));
     if (m.sources && m.sources.length) li.append(el("div", { class: "sources", text: "Sources: " + m.sources.map((s) => s.title).join(", ") }));
+    if (TandemMarks.markable(m)) li.append(TandemMarks.controls(m, textId, markAnswer(current, m.seq), showError));
     return li;
+  }
+
+  // An agent's verdict on one AI answer; the stored mark comes back and is shown.
+  function markAnswer(id, seq) {
+    return (verdict) => call(`/api/v1/agent/conversations/${id}/messages/${seq}/mark`, { method: "POST", body: { verdict } });
+  }
+
+  function showError(err) {
+    if (!unauthorized(err)) $("action-error").textContent = err.message;
   }
 
   async function act(action, body) {
