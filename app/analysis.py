@@ -38,6 +38,8 @@ class Analysis:
     redacted: redaction.Redaction
     sentiment: Sentiment
     passages: list[Passage]
+    vector: Vectors | None = None  # the redacted message's embedding, for answerability
+    bridged: str = ""  # the redacted text with the help-centre words its foreign words mean
 
 
 def read(
@@ -58,10 +60,20 @@ def read(
 def analyse(reading: Reading, retriever: Retriever, k: int = 4) -> Analysis:
     """Add the knowledge-base passages (none for a request for a person: it is handed over)."""
     passages: list[Passage] = []
+    question = reading.redacted.text
     if not reading.human.requested:
         vector = None if reading.vector is None else reading.vector[0]
-        passages = retriever.search_vec(reading.redacted.text, vector, k)
-    return Analysis(reading.text, reading.human, reading.redacted, reading.sentiment, passages)
+        question = retriever.bridged(question)
+        passages = retriever.search_vec(question, vector, k)
+    return Analysis(
+        reading.text,
+        reading.human,
+        reading.redacted,
+        reading.sentiment,
+        passages,
+        reading.vector,
+        question,
+    )
 
 
 def _classify(model: SentimentModel, text: str, vector: Vectors | None) -> Sentiment:

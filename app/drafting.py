@@ -8,13 +8,19 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+import anyio.to_thread
+
 from app import prompt
 from app.analysis import Analysis
-from app.checks import redaction
-from app.checks.confidence import Confidence, assess, says_dont_know, unsupported_claims
+from app.checks import answerability, redaction
+from app.checks.confidence import Confidence, assess, says_dont_know
+from app.checks.grounding import Entailment, Grounder, Grounding
 from app.checks.output import check_output
+from app.embeddings import Embedder
 from app.llm import LLM, Draft, LLMUnavailable
 from app.retrieval import Passage
+from app.text import language_of
 
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 # Markup remnants small models emit ("</pre>", "<br>"); the widget shows text, never HTML.
@@ -33,16 +39,19 @@ Release = Callable[[str], Awaitable[None]]
 class Gate:
     """Releases streamed text only in whole sentences that already passed the checks.
 
-    A sentence that fails (a promise, a leak, profanity, an unsupported number) closes the
-    gate for the rest of the draft; the final check then decides what the customer gets.
+    A sentence with a promise, a leak or swearing closes the gate for the rest of the draft
+    (the turn escalates). A sentence its aligned help-centre text does not support is held
+    back; if it is the draft's first statement, the gate closes too (the answer will be
+    withheld). So the widget only ever shows sentences the final message may keep.
     """
 
     canary: str
-    passages: Sequence[Passage]
+    grounder: Grounder
     mapping: Mapping[str, str]
     release: Release
     buffer: str = ""
     released: str = ""
+    stated: bool = False  # a supported statement went out
     closed: bool = False
 
     async def feed(self, delta: str) -> None:
@@ -58,13 +67,19 @@ class Gate:
         if self.closed or not sentence:
             return
         candidate = f"{self.released} {sentence}".strip()
-        if not check_output(candidate, self.canary).ok or unsupported_claims(
-            sentence, self.passages
-        ):
+        if not check_output(candidate, self.canary).ok:
             self.closed = True
             return
+        grounding = await anyio.to_thread.run_sync(self.grounder.ground, sentence)
         self.released = candidate
-        await self.release(tidy(redaction.restore(sentence, self.mapping)) + " ")
+        for checked in grounding.sentences:  # its statements (clauses), in order
+            if not checked.supported:
+                self.closed = checked.substantive and not self.stated
+                if self.closed:
+                    return
+                continue
+            self.stated = self.stated or checked.substantive
+            await self.release(tidy(redaction.restore(checked.text, self.mapping)) + " ")
 
 
 async def with_llm(
@@ -76,34 +91,33 @@ async def with_llm(
     locale: str,
     mapping: Mapping[str, str],
     release: Release,
+    grounder: Grounder,
 ) -> tuple[Draft, str]:
     """The model's draft and the canary planted in its instructions."""
     canary = prompt.new_canary()
     messages = prompt.build(
         question=question, history=history, passages=passages, locale=locale, canary=canary
     )
-    gate = Gate(canary=canary, passages=passages, mapping=mapping, release=release)
+    gate = Gate(canary=canary, grounder=grounder, mapping=mapping, release=release)
     draft = await llm.draft(messages, gate.feed)
     return draft, canary
 
 
-def quote(passages: Sequence[Passage], intro: str) -> str | None:
-    """The best passage, labelled as a quote from the help centre (the no-LLM mode)."""
-    if not passages:
-        return None
-    best = passages[0]
+def quote(passage: Passage, intro: str, note: str = "") -> str:
+    """A passage, labelled as a quote from the help centre (the no-LLM mode)."""
     title = (
-        f"{best.title} - {best.heading}"
-        if best.heading and best.heading != best.title
-        else best.title
+        f"{passage.title} - {passage.heading}"
+        if passage.heading and passage.heading != passage.title
+        else passage.title
     )
-    return f"{intro} — “{title}”:\n\n{best.text.strip()}"
+    tail = f"\n\n{note}" if note else ""
+    return f"{intro} — “{title}”:\n\n{passage.text.strip()}{tail}"
 
 
 @dataclass(frozen=True)
 class Drafted:
     """A reply text (customer values restored) with what the checks found, for the escalation
-    policy to let through or withhold; `text` is None when nothing could be written."""
+    policy to let through or withhold; `text` is None when nothing grounded could be written."""
 
     text: str | None
     confidence: Confidence | None
@@ -111,49 +125,106 @@ class Drafted:
     cited: list[Passage] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Writer:
+    """What drafting needs besides the turn: the model (None: quote mode), the embedder and
+    entailment model grounding uses, and the customer's fixed sentences."""
+
+    llm: LLM | None
+    embedder: Embedder | None
+    entailment: Entailment | None
+    translate: Callable[[str], str] | None  # `Retriever.bridged`: foreign words to the KB's
+    locale: str
+    phrases: Callable[[str], str]  # a fixed sentence in the customer's language
+
+
 async def draft(
-    llm: LLM | None,
-    a: Analysis,
-    *,
-    history: Sequence[tuple[str, str]],
-    locale: str,
-    quote_intro: str,
-    release: Release,
+    w: Writer, a: Analysis, *, history: Sequence[tuple[str, str]], release: Release
 ) -> Drafted:
-    """The reply through the LLM (unsafe or unsure drafts too: the policy decides), or with
-    no LLM configured a quote of the best passage."""
-    if llm is None:
-        text = quote(a.passages, quote_intro)
-        if text is None:
-            return Drafted(None, None, {"mode": "quote"})
-        conf = assess(a.passages[0].text, a.passages[:1], None)
-        return Drafted(text, conf, {"mode": "quote"}, _cited(a.passages[:1]))
+    """The reply through the LLM, trimmed to its grounded sentences (unsafe or ungrounded
+    drafts too: the policy decides), or with no LLM a quote of a passage that answers."""
+    if w.llm is None:
+        return await anyio.to_thread.run_sync(_quote, w, a)
+    grounder = Grounder(a.passages, w.embedder, w.entailment, w.translate)
     try:
         written, canary = await with_llm(
-            llm,
+            w.llm,
             question=a.redacted.text,
             history=[(role, redaction.scrub(text)) for role, text in history],
             passages=a.passages,
-            locale=locale,
+            locale=w.locale,
             mapping=a.redacted.mapping,
             release=release,
+            grounder=grounder,
         )
     except LLMUnavailable as exc:
         return Drafted(None, None, {"mode": "llm", "llm_error": exc.detail})
+    grounding = await anyio.to_thread.run_sync(grounder.ground, written.text)
     checks: dict[str, Any] = {
         "mode": "llm",
         "model": written.model,
         "llm_seconds": round(written.seconds, 3),
         "unsafe": list(check_output(written.text, canary).fired),
         "dont_know": says_dont_know(written.text),
+        "grounding": _record(grounding),
     }
-    text = tidy(redaction.restore(written.text, a.redacted.mapping))
-    conf = assess(written.text, a.passages, written.logprobs)
-    return Drafted(text, conf, checks, _cited(a.passages[:3]))
+    conf = assess(written.text, a.passages, written.logprobs, grounding)
+    text = tidy(redaction.restore(grounding.text, a.redacted.mapping)) if grounding.holds else None
+    cited = _cited([a.passages[i] for i in grounding.cited])
+    return Drafted(text or None, conf, checks, cited)
+
+
+def _quote(w: Writer, a: Analysis) -> Drafted:
+    """Quote mode: the passage that answers the question, or nothing (then a person)."""
+    found = answerability.best(
+        a.redacted.text,
+        a.passages,
+        embedder=w.embedder,
+        question_vector=a.vector,
+        bridged=a.bridged,
+    )
+    if found is None:
+        return Drafted(None, None, {"mode": "quote"})
+    i, fit = found
+    checks: dict[str, Any] = {"mode": "quote", "answerability": _fit(fit)}
+    if not fit.answers:
+        return Drafted(None, None, checks)
+    passage = a.passages[i]
+    conf = assess(passage.text, [passage], None)
+    written_in = language_of(passage.text)
+    note = ""
+    if written_in is not None and written_in != w.locale:
+        language = w.phrases(f"language_{written_in}")
+        note = w.phrases("quote_other_language").format(language=language)
+    return Drafted(quote(passage, w.phrases("quote_intro"), note), conf, checks, [passage])
+
+
+def _record(g: Grounding) -> list[dict[str, Any]]:
+    """Each sentence's alignment and problems, for the decision record."""
+    return [
+        {
+            "sentence": redaction.scrub(s.text)[:200],
+            "passage": s.passage,
+            "alignment": s.alignment,
+            "how": s.how,
+            "problems": list(s.problems),
+        }
+        for s in g.sentences
+        if s.substantive
+    ]
+
+
+def _fit(fit: answerability.Answerability) -> dict[str, Any]:
+    return {
+        "score": fit.score,
+        "words": fit.words,
+        "meaning": None if fit.meaning is None else round(fit.meaning, 4),
+        "missing": list(fit.missing),
+    }
 
 
 def _cited(passages: Sequence[Passage]) -> list[Passage]:
-    """The documents behind the reply, once each: the quoted one, or those the model was given."""
+    """The documents behind the reply, once each, in order of first use."""
     seen: dict[int, Passage] = {}
     for p in passages:
         seen.setdefault(p.document_id, p)

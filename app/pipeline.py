@@ -104,15 +104,13 @@ async def _decide(svc: Services, ctx: Context, message: Message, a: Analysis) ->
         await svc.broker.publish(Token(ctx.conv.id, piece, message.seq))
 
     locale, texts = ctx.conv.locale, ctx.config.disclosure.texts
-    draft = await drafting.draft(
-        svc.llm,
-        a,
-        history=ctx.history,
-        locale=locale,
-        quote_intro=phrase("quote_intro", locale, texts),
-        release=release,
+    phrases = partial(phrase, locale=locale, overrides=texts)
+    writer = drafting.Writer(
+        svc.llm, svc.embedder, svc.entailment, svc.retriever.bridged, locale, phrases
     )
-    conf = draft.confidence.score if draft.confidence else None
+    draft = await drafting.draft(writer, a, history=ctx.history, release=release)
+    # Only a grounded text can be answered with; the record keeps the score either way.
+    conf = draft.confidence.score if draft.confidence and draft.text else None
     record.update(draft.checks, confidence=draft.confidence.parts if draft.confidence else None)
     checked = replace(
         signals,

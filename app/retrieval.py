@@ -36,42 +36,17 @@ import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.crosslingual import Bridge
 from app.documents import passage_text
 from app.embeddings import Embedder
 from app.models import Chunk, Document, KnowledgeVersion
-from app.text import fold
+from app.text import STOPWORDS, fold
 
 log = logging.getLogger("tandem.retrieval")
 
 K1, B = 1.5, 0.75
 DENSE_FLOOR, DENSE_CEILING = 0.80, 0.92
 LEXICAL_WEIGHT = 0.5
-# Function words of the five supported languages (accents stripped, as queries will be),
-# plus chat filler. They carry no topic, and an unmatched one would dilute `lexical`.
-_STOPWORDS_TEXT = """
-a an the and or but of to in on at for with from by as about into is are was were be been am
-it its this that these those i me my you your we our us they them their he she his her
-do does did can could will would should shall may might must have has had not no yes
-how what when where which who whom why there here if then so than too very just also
-please hi hello hey thanks thank dear much many any some get got want need know tell like
-long something anything ever still already now
-de het een en of maar van te in op aan voor met bij uit over naar om door is zijn was ben
-ik me mij mijn je jij jou jouw u uw we wij ons onze ze zij hun het dit dat die deze er
-hoe wat wanneer waar welke wie waarom kan kun kunt wil moet heb hebt heeft niet geen ook
-nog dan als graag hallo hoi bedankt dank alstublieft aub lang veel iets ooit al nu
-der die das den dem des ein eine einen einem einer und oder aber von zu im am an auf fur
-mit bei aus uber nach um durch ist sind war bin ich mich mir mein meine du dich dir dein
-sie ihr ihre wir uns unser es wie was wann wo welche wer warum kann konnen will muss habe
-hat haben nicht kein keine dass auch noch dann als bitte danke hallo lange viel etwas schon jetzt
-le la les un une des et ou mais de du au aux en dans sur pour avec par est sont suis je
-moi mon ma mes tu toi ton ta vous votre vos il elle nous notre ils elles leur ce cette ces
-comment que quoi quand quel quelle quels qui pourquoi peut puis pas ne se sa son bonjour
-merci svp combien longtemps quelque chose deja maintenant
-el la los las un una unos unas y o pero de del al en con por para es son soy estoy yo mi
-mis tu su sus usted nosotros nuestro como que cuando donde cual quien puedo puede no se
-lo le me hola gracias favor cuanto cuanta cuantos tiempo algo ya ahora
-"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 # Numbers keep their separators ("4.95", "15:00"), everything else splits at non-letters.
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|\w+")
 
@@ -108,7 +83,13 @@ class _Row:
 class _Index:
     """An immutable snapshot: searches read one while a refresh builds the next."""
 
-    def __init__(self, version: int, rows: Sequence[_Row], matrix: Vector | None) -> None:
+    def __init__(
+        self,
+        version: int,
+        rows: Sequence[_Row],
+        matrix: Vector | None,
+        embedder: Embedder | None = None,
+    ) -> None:
         self.version = version
         self.rows = rows
         self.matrix = matrix
@@ -123,6 +104,11 @@ class _Index:
         df = np.diff(np.asarray(indptr, dtype=np.float64))
         self.idf = np.log1p((n - df + 0.5) / (df + 0.5))
         self.unseen_idf = float(np.log1p((n + 0.5) / 0.5))
+        self.bridge: Bridge | None = None
+        if embedder is not None and self.vocab:
+            counted = [w for w in self.vocab if self.vocab[w] < len(df)]  # bm25s adds ""
+            by_frequency = sorted(counted, key=lambda w: -df[self.vocab[w]])
+            self.bridge = Bridge(embedder, by_frequency)
 
     def lexical(self, query: str) -> npt.NDArray[np.float32]:
         """Coverage-normalised BM25 for every row (see the module docstring)."""
@@ -187,7 +173,7 @@ class Retriever:
             log.info("retrieval index: %d passages, knowledge version %d", len(rows), version)
 
     def _build(self, version: int, rows: list[_Row]) -> _Index:
-        return _Index(version, rows, self._matrix(rows))
+        return _Index(version, rows, self._matrix(rows), self.embedder)
 
     def _matrix(self, rows: list[_Row]) -> Vector | None:
         if self.embedder is None or not rows:
@@ -205,6 +191,13 @@ class Retriever:
             texts = [passage_text(rows[i].title, rows[i].heading, rows[i].text) for i in missing]
             matrix[missing] = self.embedder.passages(texts)
         return matrix
+
+    def bridged(self, query: str) -> str:
+        """`query` with the help-centre words its foreign words stand for appended (CPU: it
+        embeds the words the help centre does not use; none for a question in its language)."""
+        bridge = self._index.bridge
+        extra = bridge.translate(query) if bridge is not None else []
+        return f"{query} {' '.join(extra)}" if extra else query
 
     def search(self, query: str, k: int = 5) -> list[Passage]:
         """The k best passages for `query`, embedding it first when there is a model (CPU)."""

@@ -203,10 +203,11 @@ def test_parts_are_recorded() -> None:
     }
 
 
-def test_weak_retrieval_caps_the_score() -> None:
+def test_weak_retrieval_alone_does_not_sink_a_grounded_answer() -> None:
+    # A Dutch question against an English page retrieves weakly; the draft decides (issue 11).
     strong = assess(RETURNS, passages(RETURNS, score=0.8), None).score
     weak = assess(RETURNS, passages(RETURNS, score=0.1), None).score
-    assert strong > 0.8 and weak <= 0.45
+    assert strong > 0.8 and 0.5 < weak < strong
 
 
 def test_quoted_passage_is_fully_supported() -> None:
@@ -215,7 +216,8 @@ def test_quoted_passage_is_fully_supported() -> None:
 
 
 def test_redaction_placeholders_are_not_claims() -> None:
-    assert unsupported_claims("We'll mail <EMAIL_1> and call <PHONE_2>.", passages(RETURNS)) == []
+    answer = "Returns are accepted within 14 days, <PERSON_1>; mail us at <EMAIL_1>."
+    assert unsupported_claims(answer, passages(RETURNS)) == []
 
 
 def test_shipped_answers_meet_the_bars() -> None:

@@ -1,0 +1,434 @@
+"""Claim-level grounding: each sentence of a draft is aligned with the help-centre sentence (or,
+for a list, the paragraph) that says the same thing, and every checkable claim in it must be
+stated THERE, not merely somewhere in the retrieved passages. "The reset link is valid for 2
+years" aligns with "The link is valid for 60 minutes"; that "2 years" appears in the privacy
+passage does not save it.
+
+Alignment, in order: shared content words (the passage's title and heading count as context,
+named things such as countries, days and payment methods match across languages); else a whole
+paragraph; else, with an embedder, the cosine of the two sentences (a French answer to an
+English passage). Checkable claims (`claims`: amounts, durations, times, percentages, links;
+`grounding_words`: countries, days, payment methods, carriers; capitalised names; "always",
+"only"; yes/no polarity) must then hold in the aligned text. With an entailment model
+configured (`entailment`), it must also say the passage supports the sentence.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from app.checks import claims, sentences
+from app.checks import confidence_words as lex
+from app.checks.grounding_words import EXCLUSIVES, entities
+from app.embeddings import Embedder, Vectors
+from app.text import fold, language_of
+
+ALIGN_SENTENCE = 0.5  # a passage sentence holding half the answer sentence's content words
+ALIGN_PARAGRAPH = 0.6  # or a paragraph (a list) holding more of them,
+PARAGRAPH_GAIN = 0.25  # preferred when it holds this much more: the sentence draws on several
+# multilingual-e5 query-vs-passage cosine of a sentence and its translation: 0.90-0.94 here;
+# the same topic in other words: 0.80-0.85 (see tests/test_grounding.py).
+ALIGN_MEANING = 0.87
+MEANING_MARGIN = 0.02  # lines this close to the best one in meaning are rivals
+SHARED_WORDS = 0.05  # in alignment by meaning, what sharing all of a sentence's words adds
+ENTAILED = 0.5  # the entailment model's probability that the passage supports the sentence
+_MARKERS = EXCLUSIVES | lex.ABSOLUTES
+
+
+class Entailment(Protocol):
+    """An NLI or cross-encoder model (`app.checks.entailment`): for each (passage sentence,
+    answer sentence) pair, the probability that the first supports the second."""
+
+    def support(self, pairs: Sequence[tuple[str, str]]) -> list[float]: ...
+
+
+class PassageLike(Protocol):
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A passage sentence or paragraph an answer sentence can align with."""
+
+    passage: int  # index into the passages given
+    text: str
+    stems: frozenset[str]  # content stems and entity keys
+    context: frozenset[str]  # the passage's title and heading, same vocabulary
+    paragraph: bool
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    text: str
+    substantive: bool  # states something about the help centre (not "Happy to help!")
+    passage: int | None
+    alignment: float
+    how: str  # words | paragraph | meaning | "" (unaligned or not substantive)
+    problems: tuple[str, ...]
+
+    @property
+    def supported(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class Grounding:
+    sentences: tuple[SentenceCheck, ...]
+
+    @property
+    def substantive(self) -> list[SentenceCheck]:
+        return [s for s in self.sentences if s.substantive]
+
+    @property
+    def holds(self) -> bool:
+        """Something grounded to say: the first statement (usually the direct answer) and at
+        least half of all statements are supported; the rest are removed."""
+        said = self.substantive
+        return bool(said) and said[0].supported and 2 * sum(s.supported for s in said) >= len(said)
+
+    @property
+    def shown(self) -> list[SentenceCheck]:
+        return [s for s in self.sentences if s.supported] if self.holds else []
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.shown)
+
+    @property
+    def cited(self) -> list[int]:
+        """The passages behind the sentences shown, in order of first use."""
+        used = [s.passage for s in self.shown if s.substantive and s.passage is not None]
+        return list(dict.fromkeys(used))
+
+    @property
+    def share(self) -> float:
+        said = self.substantive
+        return sum(s.supported for s in said) / len(said) if said else 0.0
+
+    @property
+    def problems(self) -> list[str]:
+        return list(dict.fromkeys(p for s in self.sentences for p in s.problems))
+
+
+def _tokens(text: str) -> frozenset[str]:
+    """Content stems plus the entity keys of named things, so "Duitsland" meets "Germany"."""
+    return sentences.stems(text) | {f"@{k}" for k in entities(text)}
+
+
+class Grounder:
+    """Checks answer sentences against one turn's passages; sentences are cached, so the
+    streaming gate and the final check do the work once."""
+
+    def __init__(
+        self,
+        passages: Sequence[PassageLike],
+        embedder: Embedder | None = None,
+        entailment: Entailment | None = None,
+        translate: Callable[[str], str] | None = None,
+    ) -> None:
+        """`translate`: a text with the help-centre words its foreign words stand for appended
+        (`Retriever.bridged`), so a French sentence can align by words with an English one."""
+        self.passages = passages
+        self.embedder = embedder
+        self.entailment = entailment
+        self.translate = translate
+        self.units: list[Unit] = []
+        for i, p in enumerate(passages):
+            context = _tokens(f"{p.title} {getattr(p, 'heading', '')}")
+            blocks = sentences.blocks(p.text)
+            for block in blocks:
+                for s in block:
+                    self.units.append(Unit(i, s, _tokens(s), context, False))
+                if len(block) > 1:
+                    joined = "\n".join(block)
+                    self.units.append(Unit(i, joined, _tokens(joined), context, True))
+            if len(blocks) > 1:  # a sentence may draw on a list and the line after it
+                whole = "\n".join(s for block in blocks for s in block)
+                self.units.append(Unit(i, whole, _tokens(whole), context, True))
+        self._checked: dict[str, SentenceCheck] = {}
+        self._rivals: dict[str, list[Unit]] = {}  # lines nearly as close in meaning
+
+    def ground(self, answer: str) -> Grounding:
+        return Grounding(tuple(self.check(s) for s in sentences.statements(answer)))
+
+    def check(self, sentence: str) -> SentenceCheck:
+        found = self._checked.get(sentence)
+        if found is None:
+            found = self._checked[sentence] = self._check(sentence)
+        return found
+
+    def _check(self, sentence: str) -> SentenceCheck:
+        said = _tokens(sentence)
+        stated = claims.claims(sentence)
+        content = said - sentences.COURTESY
+        substantive = len(content) >= 2 or bool(stated) or any(t.startswith("@") for t in said)
+        if not substantive or sentences.says_dont_know(sentence):
+            return SentenceCheck(sentence, False, None, 0.0, "", ())
+        unit, score, how = self._align(sentence, said)
+        if unit is None and self.embedder is None and stated:
+            unit, how = self._stating(sentence), "claims"
+        if unit is None:
+            unaligned = tuple(c.surface for c in stated) or (
+                f"not in the help centre: {sentence[:60]}",
+            )
+            return SentenceCheck(sentence, True, None, round(score, 4), "", unaligned)
+        problems = _unsupported(sentence, unit, how)
+        if not problems and stated:
+            problems = self._mixed_up(sentence, unit, stated)
+        if not problems and stated and how == "meaning":
+            problems = _ambiguous(stated, self._rivals.get(sentence, []))
+        model = self.entailment
+        if (
+            not problems
+            and model is not None
+            and model.support([(unit.text, sentence)])[0] < ENTAILED
+        ):
+            problems = ["the passage does not entail it"]
+        return SentenceCheck(sentence, True, unit.passage, round(score, 4), how, tuple(problems))
+
+    def _align(self, sentence: str, said: frozenset[str]) -> tuple[Unit | None, float, str]:
+        # Claims left out: the sentence aligns by what it is about, then its claims are checked.
+        own = _tokens(_masked(sentence)) or said
+        words = self._words(sentence)
+
+        def coverage(u: Unit) -> float:
+            shared = words & u.stems
+            return min(1.0, len(shared | (words & u.context)) / len(own)) if shared else 0.0
+
+        # A sentence naming a country, a day or a way to pay is about the lines that name it
+        # ("Austria, France and Denmark: 2 to 4 working days"), whatever else it shares.
+        named = {t for t in said if t.startswith("@")}
+        candidates = [u for u in self.units if named <= u.stems] if named else []
+        candidates = candidates or self.units
+        ranked: dict[bool, tuple[Unit | None, float]] = {False: (None, 0.0), True: (None, 0.0)}
+        for u in candidates:
+            c = coverage(u)
+            best = ranked[u.paragraph][1]
+            if c > best:
+                ranked[u.paragraph] = (u, c)
+        (sent, s_cov), (para, p_cov) = ranked[False], ranked[True]
+        if sent is not None and s_cov >= ALIGN_SENTENCE and p_cov - s_cov < PARAGRAPH_GAIN:
+            return sent, s_cov, "words"
+        if para is not None and p_cov >= ALIGN_PARAGRAPH:
+            return para, p_cov, "paragraph"
+        if sent is not None and s_cov >= ALIGN_SENTENCE:
+            return sent, s_cov, "words"
+        meant, cosine = self._closest_in_meaning(sentence, candidates, coverage)
+        if meant is not None and cosine >= ALIGN_MEANING:
+            return meant, cosine, "meaning"
+        return None, max(s_cov, p_cov), ""
+
+    def _mixed_up(self, sentence: str, unit: Unit, stated: Sequence[claims.Claim]) -> list[str]:
+        """A number borrowed from a neighbouring line: "a LARGE service is ready the same day
+        if you bring your bike before 10:00" aligns with the line about the small service,
+        which says 10:00. The words the aligned line lacks ("large") lead to another line that
+        states a different value of the same kind: then the sentence mixes the two up."""
+        words = self._words(sentence)
+        unmatched = {w for w in words - unit.stems - unit.context if not w.startswith("@")}
+        if not unmatched:
+            return []
+        # The aligned line's own qualifier the sentence left out ("kleine" where it says
+        # "grote"): without one, an unmatched word is the sentence's own phrasing.
+        replaced = unit.stems - words - sentences.GENERIC
+        if not replaced:
+            return self._out_of_place(sentence, unit, stated)
+        lines = [u for u in self.units if not u.paragraph and u is not unit]
+        # Only words that pick out one or two lines ("large"), not ones many use ("costs").
+        telling = {
+            w for w in unmatched - sentences.GENERIC if 0 < sum(w in u.stems for u in lines) <= 3
+        }
+        values = {(_KIND.get(c.kind, c.kind), c.value) for c in stated}
+        for other in lines:
+            if not telling & other.stems or replaced <= other.stems:
+                continue
+            theirs = {(_KIND.get(c.kind, c.kind), c.value) for c in claims.claims(other.text)}
+            kinds = {k for k, _ in values}
+            theirs = {(k, v) for k, v in theirs if k in kinds}
+            if theirs and not theirs & values:
+                word = sorted(telling & other.stems)[0]
+                return [f"mixes up two passages: {word}"]
+        return self._out_of_place(sentence, unit, stated)
+
+    def _out_of_place(self, sentence: str, unit: Unit, stated: Sequence[claims.Claim]) -> list[str]:
+        """The help-centre words right around a number must be the aligned line's too:
+        "within 14 days after DELIVERY" is not "within 14 days after registering the return",
+        when "delivery" is a word the passages use elsewhere. Words the passages never use
+        ("usually", a verb of the model's own) say nothing either way."""
+        own = sentences.stems(_masked(sentence))
+        if unit.paragraph or len(own & unit.stems) * 2 < len(own):
+            return []  # a paragraph holds several lines; across languages words differ
+        folded = fold(sentences.PLACEHOLDER.sub(" ", sentence))
+        found = []
+        for claim in stated:
+            at = folded.find(claim.surface)
+            if at < 0:
+                continue
+            before = folded[:at].split()[-3:]
+            after = folded[at + len(claim.surface) :].split()[:3]
+            near = sentences.stems(" ".join(before + after)) - unit.stems - unit.context
+            odd = {w for w in near - sentences.GENERIC if not entities(w)}
+            if odd:
+                found.append(f"{claim.surface} (said of: {' '.join(sorted(odd))})")
+        return found
+
+    def _words(self, sentence: str) -> frozenset[str]:
+        """The sentence's content words, claims left out, with their help-centre translations."""
+        own = _tokens(_masked(sentence)) or _tokens(sentence)
+        if self.translate is None:
+            return own
+        return own | _tokens(self.translate(_masked(sentence)))
+
+    def _stating(self, sentence: str) -> Unit | None:
+        """Without an embedder a sentence in another language than the help centre cannot be
+        aligned by meaning: then the one passage sentence that states all of its claims."""
+        stating = (u for u in self.units if not claims.missing(sentence, u.text))
+        return min(stating, key=lambda u: u.paragraph, default=None)  # sentences first
+
+    def _closest_in_meaning(
+        self, sentence: str, candidates: Sequence[Unit], coverage: Callable[[Unit], float]
+    ) -> tuple[Unit | None, float]:
+        singles = [u for u in candidates if not u.paragraph]
+        if self.embedder is None or not singles:
+            return None, 0.0
+        # Numbers masked on both sides: "valid for 2 years" must align by what it is about,
+        # not with the privacy sentence that happens to say "2 years".
+        query = self.embedder.queries([_masked(sentence)])[0]
+        matrix = passage_vectors(self.embedder, [_masked(u.text) for u in singles])
+        cosines = matrix @ query
+        # Shared (translated) words break near-ties: "montage ... 35 € par pièce" is about the
+        # line "Montage van een onderdeel: €15", not "Wiel op maat bouwen: €35 per wiel".
+        ranked = cosines + SHARED_WORDS * np.array([coverage(u) for u in singles])
+        order = np.argsort(-ranked)
+        best = int(order[0])
+        self._rivals[sentence] = [
+            singles[int(i)] for i in order[1:] if ranked[i] >= ranked[best] - MEANING_MARGIN
+        ]
+        return singles[best], float(cosines[best])
+
+
+# Claim kinds that answer the same question ("how long", "when"): a time of day and a duration.
+_KIND = {"time": "when", "mins": "when", "months": "when"}
+_DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
+
+
+def _masked(text: str) -> str:
+    """The text with its claims (number and unit: "2 ans", "60 minutes") as "#"."""
+    folded = fold(text)
+    for claim in claims.claims(text):
+        folded = folded.replace(claim.surface, "#")
+    return _DIGITS.sub("#", folded)
+
+
+def _ambiguous(stated: Sequence[claims.Claim], rivals: Sequence[Unit]) -> list[str]:
+    """Aligned by meaning alone, with another line nearly as close that states a different
+    value of the same kind ("the confirmation link is valid for 24 hours" beside "the reset
+    link is valid for 60 minutes"): which one the sentence means is a guess."""
+    values = {(_KIND.get(c.kind, c.kind), c.value) for c in stated}
+    kinds = {k for k, _ in values}
+    for rival in rivals:
+        theirs = {(_KIND.get(c.kind, c.kind), c.value) for c in claims.claims(rival.text)}
+        theirs = {(k, v) for k, v in theirs if k in kinds}
+        if theirs and not theirs & values:
+            return [f"could mean another line: {rival.text[:60]}"]
+    return []
+
+
+def _unsupported(sentence: str, unit: Unit, how: str) -> list[str]:
+    """What the sentence claims that its aligned text does not state."""
+    source = unit.text
+    found = claims.missing(sentence, source)
+    if how == "paragraph" and not found:
+        found = _claims_out_of_context(sentence, unit)
+    found += [f"not in the passage: {k}" for k in sorted(entities(sentence) - entities(source))]
+    context_words = sentences.folded_words(source)
+    names = {w for w in sentences.name_words(sentence) if not entities(w)}
+    said_in, source_in = language_of(sentence), language_of(source)
+    if said_in is not None and source_in is not None and said_in != source_in:
+        names = set()  # across languages names differ in form; entities carry the checkable ones
+    if unit.context:  # the title and heading may name the product
+        context_words |= {w for w in unit.context if not w.startswith("@")}
+    found += [
+        f"not in the passage: {w}"
+        for w in sorted(names)
+        if w not in context_words and sentences.stem(w) not in context_words
+    ]
+    said_words = sentences.folded_words(sentence)
+    if not said_words.isdisjoint(_MARKERS) and context_words.isdisjoint(_MARKERS):
+        found += [f"not in the passage: {w}" for w in sorted(said_words & _MARKERS)]
+    found += _contradictions(sentence, source)
+    return found
+
+
+def _claims_out_of_context(sentence: str, unit: Unit) -> list[str]:
+    """A paragraph states many numbers; each of the sentence's must come from a paragraph
+    sentence about the same thing (sharing a content word besides the number's own words):
+    "we reserve the products for 1 working day" is not supported by "the transfer takes 1
+    working day" two sentences after "we reserve the products for 7 days"."""
+    found = []
+    parts = sentences.split(unit.text)
+    for claim in claims.claims(sentence):
+        around = sentences.stems(sentence.replace(claim.surface, " "))
+        stating = [s for s in parts if not claims.missing(claim.surface, s)]
+        if any(around & sentences.stems(s.replace(claim.surface, " ")) for s in stating):
+            continue
+        # Told in other words ("arrives within" for "delivery takes"): fine when only one
+        # sentence of the paragraph states anything of the claim's kind.
+        of_kind = [s for s in parts if any(c.kind == claim.kind for c in claims.claims(s))]
+        if len(stating) == 1 and len(of_kind) == 1:
+            continue
+        found.append(claim.surface)
+    return found
+
+
+def _contradictions(sentence: str, source: str) -> list[str]:
+    """Clauses whose closest source clauses all say the opposite ("opened items can be
+    returned" against "opened items cannot be returned")."""
+    given = [
+        (sentences.stems(c), sentences.negative(c))
+        for c in sentences.clauses(source)
+        if not sentences.mixed(c)
+    ]
+    found = []
+    for clause in sentences.clauses(sentence):
+        said = sentences.stems(clause)
+        if not said or sentences.mixed(clause):
+            continue
+        overlaps = [(len(said & st) / len(said), neg) for st, neg in given if len(said & st) > 1]
+        best = max((o for o, _ in overlaps), default=0.0)
+        if best < 0.5:
+            continue
+        polarity = sentences.negative(clause)
+        if all(neg != polarity for o, neg in overlaps if o == best):
+            found.append(f"contradicts: {clause[:80]}")
+    return found
+
+
+# Passage sentences embedded once per process: the same help centre is checked all day.
+_VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_VECTORS_LOCK = threading.Lock()
+_VECTORS_MAX = 20_000
+
+
+def passage_vectors(embedder: Embedder, texts: Sequence[str]) -> Vectors:
+    with _VECTORS_LOCK:
+        missing = [t for t in dict.fromkeys(texts) if (embedder.name, t) not in _VECTORS]
+    if missing:
+        fresh = embedder.passages(missing)
+        with _VECTORS_LOCK:
+            for text, vector in zip(missing, fresh, strict=True):
+                _VECTORS[(embedder.name, text)] = vector
+            while len(_VECTORS) > _VECTORS_MAX:
+                _VECTORS.popitem(last=False)
+    with _VECTORS_LOCK:
+        return np.stack([_VECTORS[(embedder.name, t)] for t in texts])

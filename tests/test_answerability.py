@@ -1,0 +1,97 @@
+"""Quote mode's answerability threshold against the labelled set it was calibrated on
+(`app/data/answerability/demo.jsonl`): no passage is quoted for a question the help centre
+does not answer. The share of answerable questions quoted is reported, and held as a floor."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import knowledge
+from app.checks import answerability, redaction
+from app.db import create_engine, sessionmaker
+from app.embeddings import Embedder
+from app.retrieval import Retriever
+from tests.conftest import empty_database
+
+SET = Path(answerability.__file__).resolve().parents[1] / "data" / "answerability" / "demo.jsonl"
+# Measured 7 of 60 on 2026-12-06: e5-small cannot tell "is about" from "answers" across
+# languages well enough (see the issue's notes). Raise as answerability improves.
+ANSWERED_FLOOR = 6 / 60
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with empty_database("sqlite", tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def demo(
+    demo_url: str, embedder: Embedder
+) -> AsyncIterator[tuple[Retriever, dict[int, str]]]:
+    engine = create_engine(demo_url)
+    sessions = sessionmaker(engine)
+    async with sessions() as s:
+        docs = await knowledge.ingest_demo(s, embedder)
+        files = {d.id: d.source.removeprefix("demo:") for d in docs}
+    retriever = Retriever(embedder)
+    async with sessions() as s:
+        await retriever.refresh(s)
+    yield retriever, files
+    await engine.dispose()
+
+
+def rows() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines() if line]
+
+
+def quoted(demo: tuple[Retriever, dict[int, str]], embedder: Embedder, question: str) -> str | None:
+    """The demo file quote mode would quote for `question`, or None."""
+    retriever, files = demo
+    text = redaction.redact(question).text
+    vector = embedder.queries([text])
+    bridged = retriever.bridged(text)
+    passages = retriever.search_vec(bridged, vector[0], 4)
+    found = answerability.best(
+        text, passages, embedder=embedder, question_vector=vector, bridged=bridged
+    )
+    if found is None or not found[1].answers:
+        return None
+    return files[passages[found[0]].document_id]
+
+
+def test_the_labelled_set_is_what_its_readme_says() -> None:
+    labelled = rows()
+    assert len(labelled) == 120
+    assert {r["label"] for r in labelled} == {"answerable", "unanswerable", "near_miss"}
+    assert {r["lang"] for r in labelled} == {"en", "nl", "de", "fr", "es"}
+
+
+def test_nothing_is_quoted_for_what_the_help_centre_does_not_answer(
+    demo: tuple[Retriever, dict[int, str]], embedder: Embedder
+) -> None:
+    shown = [
+        r["question"]
+        for r in rows()
+        if r["label"] == "unanswerable" and quoted(demo, embedder, r["question"])
+    ]
+    assert shown == []
+
+
+def test_answerable_questions_quoted_from_the_right_document(
+    demo: tuple[Retriever, dict[int, str]], embedder: Embedder
+) -> None:
+    answerable = [r for r in rows() if r["label"] == "answerable"]
+    right = [r for r in answerable if quoted(demo, embedder, r["question"]) == r["document"]]
+    wrong = [
+        r["question"]
+        for r in answerable
+        if quoted(demo, embedder, r["question"]) not in (None, r["document"])
+    ]
+    assert wrong == []
+    assert len(right) >= ANSWERED_FLOOR * len(answerable)
