@@ -217,7 +217,7 @@ def test_operator_console_loads_the_policy(page: Page, server: ThreadedServer) -
     expect(page.locator("#stats .card").first).to_be_visible()
     shot(page, "admin-stats")
     page.click("[data-tab=suggestions]")  # groups, or an empty state saying what will appear
-    expect(page.locator("#suggestions .suggestions, #suggestions p")).to_have_count(1)
+    expect(page.locator("#suggestions > .suggestions, #suggestions > p")).to_have_count(1)
     shot(page, "admin-suggestions")
 
 

@@ -8,6 +8,8 @@ customer sees only checked text, grounded in the knowledge base, or is handed to
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import subprocess
 import sys
 import time
@@ -126,3 +128,29 @@ async def test_only_checked_grounded_text_reaches_the_customer(
         assert unsupported_claims(m["text"], kb) == [], m["text"]
     if data["escalation"] is None:
         assert data["messages"][-1]["sources"], "an answer must cite the knowledge base"
+
+
+def test_the_demo_suite_shows_no_wrong_fact(model_url: str, tmp_path: Path) -> None:
+    """`tandem eval evals/demo.yaml` against the real model: whatever it invents, no answer
+    that contradicts the suite's expectations is shown (issue 11)."""
+    report_path = tmp_path / "smollm.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env.update(
+        OPENAI_BASE_URL=model_url,
+        OPENAI_API_KEY="local",
+        TANDEM_LLM_MODEL="smollm2",
+        TANDEM_LLM_FIRST_TOKEN_TIMEOUT="20",
+        TANDEM_LLM_TURN_TIMEOUT="60",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "eval", "evals/demo.yaml", "--json", str(report_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=3600,
+    )
+    print(result.stdout)  # the figures and the turns it answered, for the issue's note
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["turns"] >= 80
+    assert report["wrong_shown"] == 0, result.stdout

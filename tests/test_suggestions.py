@@ -108,13 +108,16 @@ async def test_declined_and_wrongly_answered_questions_are_suggested(
     quote_client: httpx.AsyncClient,
 ) -> None:
     operator = await login(quote_client, OPERATOR)
-    # Quote mode answers these from the privacy, returns and account pages: wrong, and marked so.
+    # Quote mode answers this from the account page; an agent finds the answer wrong.
+    deletion = "How long does it take you to delete my account once I ask?"
+    await wrongly_answered(quote_client, deletion, operator)
     pii = "Hi, this is kim.jansen@example.org: do you organise group rides?"
-    for text in (pii, "Can I rent a bike?", "Do you rent out bikes for the weekend?"):
-        await wrongly_answered(quote_client, text, operator)
     declined = [
+        pii,
         "Organiseren jullie groepsritten?",
         "Do you organise group rides?",
+        "Can I rent a bike?",
+        "Do you rent out bikes for the weekend?",
         "What is the airspeed velocity of an unladen swallow?",
     ]
     for text in declined:
@@ -126,8 +129,7 @@ async def test_declined_and_wrongly_answered_questions_are_suggested(
     found = r.json()
     assert [s["count"] for s in found] == sorted((s["count"] for s in found), reverse=True)
     rides = containing(found, "Do you organise group rides?")
-    assert rides["count"] >= 3
-    assert rides["reasons"]["declined"] >= 2 and rides["reasons"]["marked_wrong"] >= 1
+    assert rides["count"] >= 3 and rides["reasons"]["declined"] >= 3
     assert "Organiseren jullie groepsritten?" in rides["examples"]
     assert "Hi, this is <EMAIL_1>: do you organise group rides?" in rides["examples"]
     assert "kim.jansen" not in r.text  # personal data never reaches a suggestion
@@ -135,7 +137,8 @@ async def test_declined_and_wrongly_answered_questions_are_suggested(
     assert "Do you organise group rides?" not in swallow["examples"]
     rental = containing(found, "Do you rent out bikes for the weekend?")
     assert "Can I rent a bike?" in rental["examples"]
-    assert rental["reasons"]["marked_wrong"] >= 2
+    assert rental["reasons"]["declined"] >= 2
+    assert containing(found, deletion)["reasons"]["marked_wrong"] >= 1
     assert datetime.fromisoformat(rental["last_seen"]) <= datetime.now(UTC)
 
 

@@ -37,6 +37,12 @@ def summarise(results: Sequence[Scored], *, suite: str, mode: str) -> dict[str, 
             for locale in sorted({r.locale for r in answerable})
         },
         "failures": [_failure(r) for r in results if not r.passed],
+        # Every AI answer shown, whether or not it passed: what a reviewer reads first.
+        "answers": [
+            {"case": r.case, "turn": r.number, "say": r.step.say, **shown_data(r.shown)}
+            for r in results
+            if r.shown.answer is not None
+        ],
     }
 
 
