@@ -20,7 +20,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
         ),
         "quote_intro": "From our help centre",
         "quote_other_language": "(This part of our help centre is written in {language}.)",
-        "language_en": "English", "language_nl": "Dutch", "language_de": "German", "language_fr": "French", "language_es": "Spanish",
+        "language_en": "English",
+        "language_nl": "Dutch",
+        "language_de": "German",
+        "language_fr": "French",
+        "language_es": "Spanish",
         "no_answer": (
             "I could not find this in our help centre, so I won't guess. "
             "A person from our team can help you with it."
@@ -53,7 +57,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
         ),
         "quote_intro": "Uit ons helpcentrum",
         "quote_other_language": "(Dit deel van ons helpcentrum is in het {language} geschreven.)",
-        "language_en": "Engels", "language_nl": "Nederlands", "language_de": "Duits", "language_fr": "Frans", "language_es": "Spaans",
+        "language_en": "Engels",
+        "language_nl": "Nederlands",
+        "language_de": "Duits",
+        "language_fr": "Frans",
+        "language_es": "Spaans",
         "no_answer": (
             "Dit staat niet in ons helpcentrum, dus ik ga niet gokken. "
             "Een medewerker van ons team kan je hiermee helpen."
@@ -82,7 +90,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
         ),
         "quote_intro": "Aus unserem Hilfe-Center",
         "quote_other_language": "(Dieser Teil unseres Hilfe-Centers ist auf {language} geschrieben.)",
-        "language_en": "Englisch", "language_nl": "Niederländisch", "language_de": "Deutsch", "language_fr": "Französisch", "language_es": "Spanisch",
+        "language_en": "Englisch",
+        "language_nl": "Niederländisch",
+        "language_de": "Deutsch",
+        "language_fr": "Französisch",
+        "language_es": "Spanisch",
         "no_answer": (
             "Dazu habe ich in unserem Hilfe-Center nichts gefunden, daher rate ich nicht. "
             "Ein Mitarbeiter unseres Teams kann Ihnen weiterhelfen."
@@ -115,7 +127,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
         ),
         "quote_intro": "Extrait de notre centre d'aide",
         "quote_other_language": "(Cette partie de notre centre d'aide est rédigée en {language}.)",
-        "language_en": "anglais", "language_nl": "néerlandais", "language_de": "allemand", "language_fr": "français", "language_es": "espagnol",
+        "language_en": "anglais",
+        "language_nl": "néerlandais",
+        "language_de": "allemand",
+        "language_fr": "français",
+        "language_es": "espagnol",
         "no_answer": (
             "Je n'ai pas trouvé cela dans notre centre d'aide, je préfère ne pas deviner. "
             "Une personne de notre équipe peut vous aider."
@@ -149,7 +165,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
         ),
         "quote_intro": "De nuestro centro de ayuda",
         "quote_other_language": "(Esta parte de nuestro centro de ayuda está escrita en {language}.)",
-        "language_en": "inglés", "language_nl": "neerlandés", "language_de": "alemán", "language_fr": "francés", "language_es": "español",
+        "language_en": "inglés",
+        "language_nl": "neerlandés",
+        "language_de": "alemán",
+        "language_fr": "francés",
+        "language_es": "español",
         "no_answer": (
             "No he encontrado esto en nuestro centro de ayuda, así que no voy a adivinar. "
             "Una persona de nuestro equipo puede ayudarte."
