@@ -13,7 +13,7 @@ import anyio.to_thread
 
 from app import prompt
 from app.analysis import Analysis
-from app.checks import answerability, redaction
+from app.checks import answerability, redaction, relevance
 from app.checks.confidence import Confidence, assess, says_dont_know
 from app.checks.grounding import Entailment, Grounder, Grounding
 from app.checks.output import check_output
@@ -145,7 +145,7 @@ async def draft(
     drafts too: the policy decides), or with no LLM a quote of a passage that answers."""
     if w.llm is None:
         return await anyio.to_thread.run_sync(_quote, w, a)
-    grounder = Grounder(a.passages, w.embedder, w.entailment, w.translate)
+    grounder = Grounder(a.passages, w.embedder, w.entailment, w.translate, a.redacted.text)
     try:
         written, canary = await with_llm(
             w.llm,
@@ -169,7 +169,10 @@ async def draft(
         "grounding": _record(grounding),
     }
     conf = assess(written.text, a.passages, written.logprobs, grounding)
-    text = tidy(redaction.restore(grounding.text, a.redacted.mapping)) if grounding.holds else None
+    fit = relevance.check(a.redacted.text, grounding.text)
+    checks["relevance"] = list(fit.problems)
+    grounded = grounding.holds and fit.answers
+    text = tidy(redaction.restore(grounding.text, a.redacted.mapping)) if grounded else None
     cited = _cited([a.passages[i] for i in grounding.cited])
     return Drafted(text or None, conf, checks, cited)
 
@@ -186,10 +189,15 @@ def _quote(w: Writer, a: Analysis) -> Drafted:
     if found is None:
         return Drafted(None, None, {"mode": "quote"})
     i, fit = found
-    checks: dict[str, Any] = {"mode": "quote", "answerability": _fit(fit)}
-    if not fit.answers:
-        return Drafted(None, None, checks)
     passage = a.passages[i]
+    kind = relevance.check(a.redacted.text, passage.text)
+    checks: dict[str, Any] = {
+        "mode": "quote",
+        "answerability": _fit(fit),
+        "relevance": list(kind.problems),
+    }
+    if not fit.answers or not kind.answers:
+        return Drafted(None, None, checks)
     conf = assess(passage.text, [passage], None)
     written_in = language_of(passage.text)
     note = ""

@@ -61,7 +61,7 @@ class Checked:
 def check(retriever: Retriever, embedder: Embedder, question: str, answer: str) -> Checked:
     bridged = retriever.bridged(question)
     passages = retriever.search_vec(bridged, embedder.queries([question])[0], 4)
-    grounder = Grounder(passages, embedder, None, retriever.bridged)
+    grounder = Grounder(passages, embedder, None, retriever.bridged, question)
     return Checked(passages, grounder.ground(answer))
 
 

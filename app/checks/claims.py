@@ -113,7 +113,9 @@ def _keys(claim: Claim, lenient: bool) -> set[tuple[str, Decimal | str]]:
         keys.add(("time", claim.value))  # "17 uur", "9 Uhr", "9h" are also times of day
     if claim.kind == "time":
         keys.add(("mins", claim.value))
-    if lenient and claim.raw is not None:
+    # A bare number in an answer ("the maximum load is 10") is not the "€10" surcharge of the
+    # passage; only amounts that say what they count ("14 days") match bare ones.
+    if lenient and claim.raw is not None and claim.kind not in ("money", "percent"):
         keys.add(("number", claim.raw))
     return keys
 

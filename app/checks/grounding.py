@@ -15,6 +15,7 @@ configured (`entailment`), it must also say the passage supports the sentence.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections import OrderedDict
@@ -136,13 +137,17 @@ class Grounder:
         embedder: Embedder | None = None,
         entailment: Entailment | None = None,
         translate: Callable[[str], str] | None = None,
+        question: str = "",
     ) -> None:
         """`translate`: a text with the help-centre words its foreign words stand for appended
-        (`Retriever.bridged`), so a French sentence can align by words with an English one."""
+        (`Retriever.bridged`), so a French sentence can align by words with an English one.
+        `question`: the customer's (redacted) question, which says which of two alike lines an
+        answer means."""
         self.passages = passages
         self.embedder = embedder
         self.entailment = entailment
         self.translate = translate
+        self.asked = _tokens(translate(question) if translate and question else question)
         self.units: list[Unit] = []
         for i, p in enumerate(passages):
             context = _tokens(f"{p.title} {getattr(p, 'heading', '')}")
@@ -173,6 +178,8 @@ class Grounder:
         stated = claims.claims(sentence)
         content = said - sentences.COURTESY
         substantive = len(content) >= 2 or bool(stated) or any(t.startswith("@") for t in said)
+        if sentence.rstrip().endswith("?"):  # a model echoing the question answers nothing
+            return SentenceCheck(sentence, False, None, 0.0, "", ("a question, not an answer",))
         if not substantive or sentences.says_dont_know(sentence):
             return SentenceCheck(sentence, False, None, 0.0, "", ())
         unit, score, how = self._align(sentence, said)
@@ -186,7 +193,7 @@ class Grounder:
         problems = _unsupported(sentence, unit, how)
         if not problems and stated:
             problems = self._mixed_up(sentence, unit, stated)
-        if not problems and stated and how == "meaning":
+        if not problems and stated and how in ("words", "meaning"):
             problems = _ambiguous(stated, self._rivals.get(sentence, []))
         model = self.entailment
         if (
@@ -218,6 +225,21 @@ class Grounder:
             if c > best:
                 ranked[u.paragraph] = (u, c)
         (sent, s_cov), (para, p_cov) = ranked[False], ranked[True]
+        if sent is not None:
+            # A line in another passage that fits the sentence and the question better, with
+            # another value: which of the two it means is a guess. ("The link is valid for 60
+            # minutes" fits the confirmation link's line too, but not "password reset".)
+            probe = words | self.asked
+
+            def fit(u: Unit) -> int:
+                return len(probe & (u.stems | u.context))
+
+            least = fit(sent)
+            self._rivals[sentence] = [
+                u
+                for u in candidates
+                if not u.paragraph and u.passage != sent.passage and fit(u) > least
+            ]
         if sent is not None and s_cov >= ALIGN_SENTENCE and p_cov - s_cov < PARAGRAPH_GAIN:
             return sent, s_cov, "words"
         if para is not None and p_cov >= ALIGN_PARAGRAPH:
@@ -240,6 +262,9 @@ class Grounder:
             return []
         # The aligned line's own qualifier the sentence left out ("kleine" where it says
         # "grote"): without one, an unmatched word is the sentence's own phrasing.
+        swapped = self._swapped_modifier(sentence, unit)
+        if swapped:
+            return [f"mixes up two passages: {swapped}"]
         replaced = unit.stems - words - sentences.GENERIC
         if not replaced:
             return self._out_of_place(sentence, unit, stated)
@@ -276,11 +301,29 @@ class Grounder:
                 continue
             before = folded[:at].split()[-3:]
             after = folded[at + len(claim.surface) :].split()[:3]
-            near = sentences.stems(" ".join(before + after)) - unit.stems - unit.context
+            window = " ".join(before + after)
+            for other in stated:  # "from 9h00 to 17h00": the other number is no word
+                window = window.replace(other.surface, " ")
+            near = sentences.stems(window) - unit.stems - unit.context
             odd = {w for w in near - sentences.GENERIC if not entities(w)}
-            if odd:
+            # Two words of its own: one is the model's paraphrase ("articles" for "returns").
+            if len(odd) >= 2:
                 found.append(f"{claim.surface} (said of: {' '.join(sorted(odd))})")
         return found
+
+    def _swapped_modifier(self, sentence: str, unit: Unit) -> str | None:
+        """ "The SHIPPING confirmation arrives within 15 minutes" aligned with "you receive an
+        ORDER confirmation within 15 minutes": the pair "shipping confirmation" is another
+        line's subject (in another passage), and this line never pairs "shipping" with it."""
+        pairs = _pairs(sentence)
+        own = _pairs(unit.text)
+        for first, second in pairs - own:
+            if (first in unit.stems) == (second in unit.stems):
+                continue  # both new (a paraphrase) or both there in another order
+            for other in self.units:
+                if other.passage != unit.passage and (first, second) in _pairs(other.text):
+                    return f"{first} {second}"
+        return None
 
     def _words(self, sentence: str) -> frozenset[str]:
         """The sentence's content words, claims left out, with their help-centre translations."""
@@ -328,6 +371,17 @@ def _masked(text: str) -> str:
     for claim in claims.claims(text):
         folded = folded.replace(claim.surface, "#")
     return _DIGITS.sub("#", folded)
+
+
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def _pairs(text: str) -> set[tuple[str, str]]:
+    """Adjacent content stems ("shipping confirmation")."""
+    found = [sentences.stem(w) for w in _LETTERS.findall(_masked(text)) if len(w) > 2]
+    # Function words, everyday verbs and the words of claims ("30 days after") dropped.
+    found = [s for s in found if s in sentences.stems(s) and s not in sentences.GENERIC]
+    return set(itertools.pairwise(found))
 
 
 def _ambiguous(stated: Sequence[claims.Claim], rivals: Sequence[Unit]) -> list[str]:

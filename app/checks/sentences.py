@@ -93,6 +93,8 @@ GENERIC = frozenset(
         "take takes took cost costs costing usually normally typically generally mostly kept keep"
         " keeps stored store get gets receive receives received pay paid need needs make makes"
         " call email mail write contact reach arrive arrives send sent charge charged"
+        " after before within until from since binnen voor tot vanaf innerhalb nach vor bis"
+        " seit sous apres avant jusqu depuis dentro despues antes hasta desde"
         " duurt duren kost kosten meestal normaal gewoonlijk bewaard bewaren krijg krijgt"
         " ontvang ontvangt betaal betaalt bel mail stuur stuurt"
         " dauert dauern kostet kosten meistens normalerweise gewohnlich gespeichert bekommen"

@@ -1,0 +1,72 @@
+"""Does a grounded answer answer the question asked? A weak model (SmolLM2 here) writes true
+sentences that miss the point: "Express delivery is not available for bulky items" for "How
+much is express delivery?", or the confirmation link's 24 hours for a question about the link
+that confirms a CHANGED address. One deterministic check, in five languages: the kind of
+answer asked for. "How much" wants an amount, "how long" a duration, "until what time" or
+"which days" a time or a day; a shown answer without one does not answer. (Near misses, a true
+fact about the neighbouring question, are not caught here yet: see issue 11's notes.)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.checks import claims
+from app.checks.grounding_words import entities
+from app.text import fold
+
+_ASKS = {
+    "money": r"how much|what does .* cost|what do .* cost|price|hoeveel kost\w*|wat kost\w*"
+    r"|wie ?viel kost\w*|was kost\w*|combien coute\w*|quel est le prix|prix|cuanto cuesta\w*"
+    r"|precio",
+    "duration": r"how long|how many (?:days|hours|minutes|weeks|months|years)|hoe lang"
+    r"|hoeveel (?:dagen|uur|minuten|weken|maanden|jaar)|wie lange?|wie viele (?:tage|stunden"
+    r"|minuten|wochen|monate|jahre)|combien de (?:temps|jours|heures|minutes|semaines|mois)"
+    r"|cuanto tiempo|cuanto tarda|cuantos (?:dias|minutos|meses|anos)|cuantas (?:horas|semanas)",
+    "contact": r"(?:phone|telephone) number|telefoonnummer|telefonnummer|numero de telephone"
+    r"|numero de telefono|email address|e-mail ?adres|e-mail-adresse|adresse e-mail"
+    r"|correo electronico",
+    "when": r"until what time|what time|which days|when .* open|opening hours|tot hoe laat"
+    r"|hoe laat|welke dagen|openingstijden|bis wann|um wie viel uhr|welche tage|offnungszeiten"
+    r"|jusqu'a quelle heure|a quelle heure|quels jours|horaires|hasta que hora|a que hora"
+    r"|que dias|horario",
+}
+_ASKING = {kind: re.compile(rf"\b(?:{pattern})\b") for kind, pattern in _ASKS.items()}
+_SATISFIES = {
+    "money": {"money"},
+    "duration": {"mins", "months"},
+    "contact": {"link", "number"},  # an e-mail address, or a phone number's digits
+    "when": {"time"},  # or a day of the week
+}
+
+
+@dataclass(frozen=True)
+class Relevance:
+    asks: str | None  # money | duration | when | None (no particular kind of answer)
+    problems: tuple[str, ...]
+
+    @property
+    def answers(self) -> bool:
+        return not self.problems
+
+
+def asks_for(question: str) -> str | None:
+    """The kind of answer `question` asks for, if it asks for one."""
+    folded = fold(question)
+    return next((kind for kind, pattern in _ASKING.items() if pattern.search(folded)), None)
+
+
+def check(question: str, answer: str) -> Relevance:
+    """Whether `answer` (the statements to be shown, or a quoted passage) answers `question`."""
+    kind = asks_for(question)
+    if kind is None or gives(kind, answer):
+        return Relevance(kind, ())
+    return Relevance(kind, (f"asked for {kind}, answered without one",))
+
+
+def gives(kind: str, answer: str) -> bool:
+    """`answer` states something of `kind`: an amount, a duration, a time or a day."""
+    said = {c.kind for c in claims.claims(answer)}
+    days = kind == "when" and any(k.startswith("day:") for k in entities(answer))
+    return bool(said & _SATISFIES[kind]) or days

@@ -1,0 +1,65 @@
+"""An answer must give the kind of thing the question asks for: SmolLM2's true sentences that
+miss the point ("Express delivery is not available for bulky items" for "How much is express
+delivery?") are withheld, in all five languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.checks.grounding import Grounder
+from app.checks.relevance import asks_for, check
+
+ASKED = [
+    ("How much is express delivery?", "money"),
+    ("Wat kost een grote onderhoudsbeurt?", "money"),
+    ("Was kostet der Versand?", "money"),
+    ("Combien coûte le montage ?", "money"),
+    ("¿Cuánto cuesta el envío?", "money"),
+    ("How long is the reset link valid?", "duration"),
+    ("Hoe lang duurt een grote onderhoudsbeurt?", "duration"),
+    ("Wie lange dauert die Lieferung?", "duration"),
+    ("Combien de temps prend la livraison ?", "duration"),
+    ("¿Cuántos días me reservan los productos?", "duration"),
+    ("Until what time can I order for same-day dispatch?", "when"),
+    ("Op welke dagen en tijden is de werkplaats open?", "when"),
+    ("Quel est votre numéro de téléphone ?", "contact"),
+    ("Do you accept cash on delivery?", None),
+    ("Can I return opened brake pads?", None),
+]
+
+
+@pytest.mark.parametrize(("question", "kind"), ASKED)
+def test_the_kind_of_answer_asked_for(question: str, kind: str | None) -> None:
+    assert asks_for(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "answers"),
+    [
+        (
+            "How much is express delivery?",
+            "Express delivery is not available for bulky items.",
+            False,
+        ),
+        ("How much is express delivery?", "Express delivery costs €9.95.", True),
+        (
+            "Op welke dagen en tijden is de werkplaats open?",
+            "De werkplaats in Utrecht is open.",
+            False,
+        ),
+        ("Op welke dagen is de werkplaats open?", "Van maandag tot en met zaterdag.", True),
+        (
+            "Hoe lang duurt een grote onderhoudsbeurt?",
+            "Een grote beurt duurt 2 tot 3 werkdagen.",
+            True,
+        ),
+        ("Do you accept cash on delivery?", "No, we do not accept cash on delivery.", True),
+    ],
+)
+def test_an_answer_without_it_does_not_answer(question: str, answer: str, answers: bool) -> None:
+    assert check(question, answer).answers is answers
+
+
+def test_an_echoed_question_is_no_statement() -> None:
+    grounding = Grounder([]).ground("Wat kost een grote onderhoudsbeurt? Het is het gevraaf.")
+    assert not grounding.holds and grounding.text == ""
