@@ -191,12 +191,14 @@ def _quote(w: Writer, a: Analysis) -> Drafted:
     i, fit = found
     passage = a.passages[i]
     kind = relevance.check(a.redacted.text, passage.text)
+    others = [p.text for p in a.passages if p.chunk_id != passage.chunk_id]
+    swapped = relevance.swapped_subject(a.bridged or a.redacted.text, passage.text, others)
     checks: dict[str, Any] = {
         "mode": "quote",
         "answerability": _fit(fit),
-        "relevance": list(kind.problems),
+        "relevance": [*kind.problems, *([f"about another passage: {swapped}"] if swapped else [])],
     }
-    if not fit.answers or not kind.answers:
+    if not fit.answers or not kind.answers or swapped:
         return Drafted(None, None, checks)
     conf = assess(passage.text, [passage], None)
     written_in = language_of(passage.text)

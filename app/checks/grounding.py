@@ -315,13 +315,12 @@ class Grounder:
         """ "The SHIPPING confirmation arrives within 15 minutes" aligned with "you receive an
         ORDER confirmation within 15 minutes": the pair "shipping confirmation" is another
         line's subject (in another passage), and this line never pairs "shipping" with it."""
-        pairs = _pairs(sentence)
-        own = _pairs(unit.text)
-        for first, second in pairs - own:
+        said, own = pairs(sentence), pairs(unit.text)
+        for first, second in said - own:
             if (first in unit.stems) == (second in unit.stems):
                 continue  # both new (a paraphrase) or both there in another order
             for other in self.units:
-                if other.passage != unit.passage and (first, second) in _pairs(other.text):
+                if other.passage != unit.passage and (first, second) in pairs(other.text):
                     return f"{first} {second}"
         return None
 
@@ -376,7 +375,7 @@ def _masked(text: str) -> str:
 _LETTERS = re.compile(r"[a-z]+")
 
 
-def _pairs(text: str) -> set[tuple[str, str]]:
+def pairs(text: str) -> set[tuple[str, str]]:
     """Adjacent content stems ("shipping confirmation")."""
     found = [sentences.stem(w) for w in _LETTERS.findall(_masked(text)) if len(w) > 2]
     # Function words, everyday verbs and the words of claims ("30 days after") dropped.

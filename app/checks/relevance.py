@@ -10,9 +10,11 @@ fact about the neighbouring question, are not caught here yet: see issue 11's no
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.checks import claims
+from app.checks import claims, sentences
+from app.checks.grounding import pairs
 from app.checks.grounding_words import entities
 from app.text import fold
 
@@ -63,6 +65,16 @@ def check(question: str, answer: str) -> Relevance:
     if kind is None or gives(kind, answer):
         return Relevance(kind, ())
     return Relevance(kind, (f"asked for {kind}, answered without one",))
+
+
+def swapped_subject(question: str, passage: str, others: Sequence[str]) -> str | None:
+    """The question's subject ("shipping confirmation") is not the passage's ("order
+    confirmation") but another passage's: quoting this one would answer the neighbour."""
+    here = sentences.stems(passage)
+    for first, second in pairs(question) - pairs(passage):
+        if (first in here) != (second in here) and any((first, second) in pairs(o) for o in others):
+            return f"{first} {second}"
+    return None
 
 
 def gives(kind: str, answer: str) -> bool:
