@@ -109,6 +109,18 @@ WRONG = [
         "Der Bestätigungslink ist 60 Minuten gültig.",
     ),
     ("Do you sell e-bikes?", "Yes, we sell e-bikes from all major brands with free delivery."),
+    # SmolLM2 on the demo suite: the account's 30 days said of phone calls, and the order
+    # confirmation's 15 minutes said of the shipping confirmation.
+    (
+        "How long do you keep recordings of my phone calls?",
+        "You can ask me to delete your phone calls within 30 days.",
+    ),
+    (
+        "How many minutes after ordering will I get the shipping confirmation email?",
+        "You receive the shipping confirmation within 15 minutes after ordering.",
+    ),
+    # The returns period is 30 days; 14 days is for dropping off a registered return.
+    ("How many days do I have to return a product?", "You can return products within 14 days."),
 ]
 
 

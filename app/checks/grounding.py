@@ -32,6 +32,8 @@ from app.embeddings import Embedder, Vectors
 from app.text import fold, language_of
 
 ALIGN_SENTENCE = 0.5  # a passage sentence holding half the answer sentence's content words
+ALIGN_CLAIMED = 0.1  # more of them when the sentence states a number
+SAME_LANGUAGE = 0.75  # a sentence with this share of its words in the passages is in their language
 ALIGN_PARAGRAPH = 0.6  # or a paragraph (a list) holding more of them,
 PARAGRAPH_GAIN = 0.25  # preferred when it holds this much more: the sentence draws on several
 # multilingual-e5 query-vs-passage cosine of a sentence and its translation: 0.90-0.94 here;
@@ -161,6 +163,8 @@ class Grounder:
             if len(blocks) > 1:  # a sentence may draw on a list and the line after it
                 whole = "\n".join(s for block in blocks for s in block)
                 self.units.append(Unit(i, whole, _tokens(whole), context, True))
+        self.vocabulary = frozenset().union(*(u.stems for u in self.units))
+        self.languages = [language_of(p.text) for p in passages]
         self._checked: dict[str, SentenceCheck] = {}
         self._rivals: dict[str, list[Unit]] = {}  # lines nearly as close in meaning
 
@@ -240,13 +244,24 @@ class Grounder:
                 for u in candidates
                 if not u.paragraph and u.passage != sent.passage and fit(u) > least
             ]
-        if sent is not None and s_cov >= ALIGN_SENTENCE and p_cov - s_cov < PARAGRAPH_GAIN:
+        # A sentence stating a number needs more of its words in the line that states it:
+        # "you can ask me to delete your PHONE CALLS within 30 days" is not about accounts.
+        more = ALIGN_CLAIMED if claims.claims(sentence) else 0.0
+        needed = ALIGN_SENTENCE + more
+        if sent is not None and s_cov >= needed and p_cov - s_cov < PARAGRAPH_GAIN:
             return sent, s_cov, "words"
-        if para is not None and p_cov >= ALIGN_PARAGRAPH:
+        if para is not None and p_cov >= ALIGN_PARAGRAPH + more:
             return para, p_cov, "paragraph"
-        if sent is not None and s_cov >= ALIGN_SENTENCE:
+        if sent is not None and s_cov >= needed:
             return sent, s_cov, "words"
-        meant, cosine = self._closest_in_meaning(sentence, candidates, coverage)
+        # Meaning alone vouches only across languages: in the same language a line that
+        # holds too few of the sentence's words is another statement ("delete your PHONE
+        # CALLS within 30 days" is close in meaning to "delete your ACCOUNT within 30 days").
+        said_in = language_of(sentence)
+        foreign = [u for u in candidates if self.languages[u.passage] != said_in or not said_in]
+        if len(own & self.vocabulary) >= SAME_LANGUAGE * len(own):
+            foreign = []
+        meant, cosine = self._closest_in_meaning(sentence, foreign, coverage)
         if meant is not None and cosine >= ALIGN_MEANING:
             return meant, cosine, "meaning"
         return None, max(s_cov, p_cov), ""
