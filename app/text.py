@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
 def _fold_table() -> dict[int, str]:
@@ -48,6 +49,7 @@ _COMMON_WORDS = {lang: frozenset(words.split()) for lang, words in _COMMON.items
 _WORD = re.compile(r"[a-z]+")
 
 
+@lru_cache(maxsize=4096)
 def language_of(text: str) -> str | None:
     """The likeliest of en, nl, de, fr, es by common function words; None when unsure."""
     found = _WORD.findall(fold(text))

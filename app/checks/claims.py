@@ -62,6 +62,12 @@ _SPELLED = re.compile(rf"\b((?:[a-z]+ ){{1,4}}?)(?=(?:{lex.UNIT_WORDS}|%)\b)")
 
 
 def claims(text: str) -> list[Claim]:
+    """The claims `text` states, in order."""
+    return list(_claims(text))
+
+
+@lru_cache(maxsize=8192)  # grounding reads the same help-centre lines for every answer
+def _claims(text: str) -> tuple[Claim, ...]:
     text = _LIST_MARKER.sub(" ", _PLACEHOLDER.sub(" ", text))
     folded = _spell_out(fold(text).replace("\u2013", "-").replace("\u2014", "-"))
     found: list[Claim] = []
@@ -73,7 +79,7 @@ def claims(text: str) -> list[Claim]:
             found.append(Claim("time", _minutes(m), surface, Decimal(m["h"] or m["h2"])))
         elif m["a"]:
             found.extend(_amounts(m, surface))
-    return found
+    return tuple(found)
 
 
 def _amounts(m: re.Match[str], surface: str) -> list[Claim]:

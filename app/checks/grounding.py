@@ -21,6 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -124,6 +125,7 @@ class Grounding:
         return list(dict.fromkeys(p for s in self.sentences for p in s.problems))
 
 
+@lru_cache(maxsize=8192)  # the same help-centre lines are read turn after turn
 def _tokens(text: str) -> frozenset[str]:
     """Content stems plus the entity keys of named things, so "Duitsland" meets "Germany"."""
     return sentences.stems(text) | {f"@{k}" for k in entities(text)}
@@ -390,12 +392,13 @@ def _masked(text: str) -> str:
 _LETTERS = re.compile(r"[a-z]+")
 
 
-def pairs(text: str) -> set[tuple[str, str]]:
+@lru_cache(maxsize=8192)
+def pairs(text: str) -> frozenset[tuple[str, str]]:
     """Adjacent content stems ("shipping confirmation")."""
     found = [sentences.stem(w) for w in _LETTERS.findall(_masked(text)) if len(w) > 2]
     # Function words, everyday verbs and the words of claims ("30 days after") dropped.
     found = [s for s in found if s in sentences.stems(s) and s not in sentences.GENERIC]
-    return set(itertools.pairwise(found))
+    return frozenset(itertools.pairwise(found))
 
 
 def _ambiguous(stated: Sequence[claims.Claim], rivals: Sequence[Unit]) -> list[str]:
