@@ -34,9 +34,10 @@ def _answers() -> list[tuple[str, str]]:
     import yaml
 
     suite = yaml.safe_load((ROOT / "evals" / "demo.yaml").read_text(encoding="utf-8"))
+    cases = suite["cases"] if isinstance(suite, dict) else suite
     return [
         (turn["say"], turn["reference"])
-        for case in suite["cases"]
+        for case in cases
         for turn in case["turns"]
         if turn.get("reference")
     ]

@@ -81,6 +81,12 @@ RIGHT = [
         "Le lien est valable 60 minutes et ne peut être utilisé qu'une seule fois.",
     ),
     ("What payment methods do you accept?", "We accept iDEAL, Bancontact, PayPal and Klarna."),
+    # A price list read out in one breath: each number is on the line its words come from.
+    (
+        "How much does shipping cost?",
+        "Netherlands, Germany, Belgium, Luxembourg — Standard shipping: €4.95; Free shipping "
+        "from: €50 Other EU countries — Standard shipping: €7.95; Free shipping from: €100",
+    ),
     (
         "Up to what amount can I pay later with Klarna?",
         "Klarna is available for orders up to €1,500, and you pay within 30 days after your "
@@ -119,6 +125,9 @@ WRONG = [
         "How many minutes after ordering will I get the shipping confirmation email?",
         "You receive the shipping confirmation within 15 minutes after ordering.",
     ),
+    # A price list: €49 is the small service's line, €15 the fitting of a part.
+    ("Wat kost een grote onderhoudsbeurt?", "Een grote onderhoudsbeurt kost €49."),
+    ("Wat kost het om een wiel op maat te laten bouwen?", "Een wiel op maat bouwen kost €15."),
     # The returns period is 30 days; 14 days is for dropping off a registered return.
     ("How many days do I have to return a product?", "You can return products within 14 days."),
 ]

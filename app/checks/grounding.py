@@ -197,6 +197,15 @@ class Grounder:
             )
             return SentenceCheck(sentence, True, None, round(score, 4), "", unaligned)
         problems = _unsupported(sentence, unit, how)
+        wider = self._paragraph_of(unit) if problems and how == "words" else None
+        if (
+            wider is not None
+            and not _unsupported(sentence, wider, "paragraph")
+            and not _numbers_from_other_lines(sentence, wider)
+        ):
+            # A sentence joining two lines of a list ("free from €50. Other EU countries: €7.95"):
+            # the paragraph states both, each number checked against the line that says it.
+            unit, how, problems = wider, "paragraph", []
         if not problems and stated:
             problems = self._mixed_up(sentence, unit, stated)
         if not problems and stated and how in ("words", "meaning"):
@@ -227,8 +236,17 @@ class Grounder:
         ranked: dict[bool, tuple[Unit | None, float]] = {False: (None, 0.0), True: (None, 0.0)}
         for u in candidates:
             c = coverage(u)
-            best = ranked[u.paragraph][1]
-            if c > best:
+            held, best = ranked[u.paragraph]
+            # Among lines of one passage that fit equally ("free from €50" fits every line of
+            # the price list saying "free"), the one stating the sentence's numbers.
+            tie_won = (
+                c == best
+                and held is not None
+                and held.passage == u.passage  # never a number from another passage
+                and not claims.missing(sentence, u.text)
+                and bool(claims.missing(sentence, held.text))
+            )
+            if c > best or tie_won:
                 ranked[u.paragraph] = (u, c)
         (sent, s_cov), (para, p_cov) = ranked[False], ranked[True]
         if sent is not None:
@@ -328,6 +346,15 @@ class Grounder:
                 found.append(f"{claim.surface} (said of: {' '.join(sorted(odd))})")
         return found
 
+    def _paragraph_of(self, unit: Unit) -> Unit | None:
+        """The smallest paragraph of the same passage that holds the line."""
+        around = [
+            u
+            for u in self.units
+            if u.paragraph and u.passage == unit.passage and unit.text in u.text
+        ]
+        return min(around, key=lambda u: len(u.text), default=None)
+
     def _swapped_modifier(self, sentence: str, unit: Unit) -> str | None:
         """ "The SHIPPING confirmation arrives within 15 minutes" aligned with "you receive an
         ORDER confirmation within 15 minutes": the pair "shipping confirmation" is another
@@ -399,6 +426,26 @@ def pairs(text: str) -> frozenset[tuple[str, str]]:
     # Function words, everyday verbs and the words of claims ("30 days after") dropped.
     found = [s for s in found if s in sentences.stems(s) and s not in sentences.GENERIC]
     return frozenset(itertools.pairwise(found))
+
+
+def _numbers_from_other_lines(sentence: str, paragraph: Unit) -> list[str]:
+    """Each number's lead-in words that the paragraph uses must be on the line stating it: "a
+    LARGE service costs €49" is refused when €49 is on the small service's line of the price
+    list and "large" on another."""
+    folded = fold(sentence)
+    lines = sentences.split(paragraph.text)
+    used = frozenset().union(*(sentences.stems(line) for line in lines))
+    found = []
+    for claim in claims.claims(sentence):
+        at = folded.find(claim.surface)
+        lead = sentences.stems(" ".join(folded[:at].split()[-3:])) & used if at >= 0 else set()
+        lead -= sentences.GENERIC
+        stating = [
+            sentences.stems(line) for line in lines if not claims.missing(claim.surface, line)
+        ]
+        if not any(lead <= s for s in stating):
+            found.append(claim.surface)
+    return found
 
 
 def _ambiguous(stated: Sequence[claims.Claim], rivals: Sequence[Unit]) -> list[str]:

@@ -21,12 +21,14 @@ def says_dont_know(text: str) -> bool:
 
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 _BLOCK = re.compile(r"\n\s*\n")
+_NUMBERING = re.compile(r"\d{1,2}[.)]")  # "1." left alone when a list was run together
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 
 
 def split(text: str) -> list[str]:
     """Sentences, list items counting as sentences; empty pieces dropped."""
-    return [s for s in (_BULLET.sub("", p).strip() for p in _SENTENCE.split(text)) if s]
+    pieces = (_BULLET.sub("", p).strip() for p in _SENTENCE.split(text))
+    return [s for s in pieces if s and not _NUMBERING.fullmatch(s)]
 
 
 # A statement ends at a semicolon, or at a comma before a conjunction that starts a new one:
