@@ -21,7 +21,8 @@ from app.text import fold
 _ASKS = {
     "money": r"how much|what does .* cost|what do .* cost|price|hoeveel kost\w*|wat kost\w*"
     r"|wie ?viel kost\w*|was kost\w*|combien coute\w*|quel est le prix|prix|cuanto cuesta\w*"
-    r"|precio",
+    r"|precio|\w+kosten|\w+kost|shipping costs?|delivery costs?|frais de \w+|gastos de \w+"
+    r"|coste de \w+|tarif\w*|tarifa\w*",
     "duration": r"how long|how many (?:days|hours|minutes|weeks|months|years)|hoe lang"
     r"|hoeveel (?:dagen|uur|minuten|weken|maanden|jaar)|wie lange?|wie viele (?:tage|stunden"
     r"|minuten|wochen|monate|jahre)|combien de (?:temps|jours|heures|minutes|semaines|mois)"
