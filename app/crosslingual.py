@@ -12,12 +12,11 @@ nearest help-centre word when that one is close and clearly closer than the next
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
-from app.embeddings import Embedder, Vectors
+from app.embeddings import Embedder, remembered_queries
 from app.text import STOPWORDS, fold
 
 CLOSE = 0.90  # cosine of a word and its translation (query-query, multilingual-e5-small)
@@ -25,19 +24,6 @@ CLEAR = 0.015  # ahead of the runner-up by at least this much
 MAX_WORDS = 5_000  # the most frequent help-centre words are mapped; rarer ones stay as they are
 
 _WORD = re.compile(r"[^\W\d_]+")
-_CACHE: dict[tuple[str, str], np.ndarray] = {}  # (embedder, word) → vector, shared by indexes
-_LOCK = threading.Lock()
-
-
-def _vectors(embedder: Embedder, words: Sequence[str]) -> Vectors:
-    with _LOCK:
-        missing = [w for w in dict.fromkeys(words) if (embedder.name, w) not in _CACHE]
-    if missing:
-        fresh = embedder.queries(missing)
-        with _LOCK:
-            _CACHE.update({(embedder.name, w): v for w, v in zip(missing, fresh, strict=True)})
-    with _LOCK:
-        return np.stack([_CACHE[(embedder.name, w)] for w in words])
 
 
 class Bridge:
@@ -47,7 +33,7 @@ class Bridge:
         self.embedder = embedder
         self.words = [w for w in words if w.isalpha() and len(w) > 2][:MAX_WORDS]
         self.known = frozenset(self.words)
-        self.matrix = _vectors(embedder, self.words) if self.words else None
+        self.matrix = remembered_queries(embedder, self.words) if self.words else None
 
     def translate(self, text: str) -> list[str]:
         """The help-centre words that the words of `text` it does not use stand for. Words
@@ -59,7 +45,7 @@ class Bridge:
         ]
         if self.matrix is None or not foreign or len(self.words) < 2:
             return []
-        cosines = _vectors(self.embedder, foreign) @ self.matrix.T
+        cosines = remembered_queries(self.embedder, foreign) @ self.matrix.T
         found = []
         for row in cosines:
             first, second = np.argsort(-row)[:2]

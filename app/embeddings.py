@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -93,3 +94,33 @@ def load_embedder(name: str) -> Embedder | None:
     except Exception as exc:  # an unsupported CPU or a missing model must not stop the service
         log.warning("embedding model %r unavailable (%s); retrieval is lexical-only", name, exc)
         return None
+
+
+class Remembered:
+    """Vectors of texts embedded once per process, least recently used forgotten first: the
+    same help-centre sentences and words are compared all day."""
+
+    def __init__(self, side: Literal["query", "passage"], most: int = 50_000) -> None:
+        self.side, self.most = side, most
+        self._vectors: OrderedDict[tuple[str, str], npt.NDArray[np.float32]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, embedder: Embedder, texts: Sequence[str]) -> Vectors:
+        name = embedder.name
+        with self._lock:
+            known = {t: self._vectors[(name, t)] for t in texts if (name, t) in self._vectors}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            embed = embedder.queries if self.side == "query" else embedder.passages
+            known.update(zip(missing, embed(missing), strict=True))
+        with self._lock:
+            for text in dict.fromkeys(texts):
+                self._vectors[(name, text)] = known[text]
+                self._vectors.move_to_end((name, text))
+            while len(self._vectors) > self.most:
+                self._vectors.popitem(last=False)
+        return np.stack([known[t] for t in texts])
+
+
+remembered_queries = Remembered("query")  # words across languages (app.crosslingual)
+remembered_passages = Remembered("passage")  # help-centre sentences (grounding, answerability)

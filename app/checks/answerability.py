@@ -21,9 +21,8 @@ from typing import Protocol
 import numpy as np
 
 from app.checks import sentences
-from app.checks.grounding import passage_vectors
 from app.checks.grounding_words import entities
-from app.embeddings import Embedder, Vectors
+from app.embeddings import Embedder, Vectors, remembered_passages
 
 MEANING_FLOOR, MEANING_CEILING = 0.84, 0.90
 ANSWERS = 0.82  # at or above: the passage answers the question (quote it); see the docstring
@@ -91,7 +90,7 @@ def score(
     if embedder is not None:
         vector = question_vector if question_vector is not None else embedder.queries([question])
         labelled = [f"{passage.title}. {passage.heading}. {s}" for s in parts]
-        cosines = passage_vectors(embedder, labelled) @ np.asarray(vector).reshape(-1)
+        cosines = remembered_passages(embedder, labelled) @ np.asarray(vector).reshape(-1)
         top = int(np.argmax(cosines))
         rescaled = (cosines[top] - MEANING_FLOOR) / (MEANING_CEILING - MEANING_FLOOR)
         meaning = float(np.clip(rescaled, 0.0, 1.0))

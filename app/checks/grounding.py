@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +27,7 @@ import numpy as np
 from app.checks import claims, sentences
 from app.checks import confidence_words as lex
 from app.checks.grounding_words import EXCLUSIVES, entities
-from app.embeddings import Embedder, Vectors
+from app.embeddings import Embedder, remembered_passages
 from app.text import fold, language_of
 
 ALIGN_SENTENCE = 0.5  # a passage sentence holding half the answer sentence's content words
@@ -390,7 +388,7 @@ class Grounder:
         # Numbers masked on both sides: "valid for 2 years" must align by what it is about,
         # not with the privacy sentence that happens to say "2 years".
         query = self.embedder.queries([_masked(sentence)])[0]
-        matrix = passage_vectors(self.embedder, [_masked(u.text) for u in singles])
+        matrix = remembered_passages(self.embedder, [_masked(u.text) for u in singles])
         cosines = matrix @ query
         # Shared (translated) words break near-ties: "montage ... 35 € par pièce" is about the
         # line "Montage van een onderdeel: €15", not "Wiel op maat bouwen: €35 per wiel".
@@ -530,23 +528,3 @@ def _contradictions(sentence: str, source: str) -> list[str]:
         if all(neg != polarity for o, neg in overlaps if o == best):
             found.append(f"contradicts: {clause[:80]}")
     return found
-
-
-# Passage sentences embedded once per process: the same help centre is checked all day.
-_VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-_VECTORS_LOCK = threading.Lock()
-_VECTORS_MAX = 20_000
-
-
-def passage_vectors(embedder: Embedder, texts: Sequence[str]) -> Vectors:
-    with _VECTORS_LOCK:
-        missing = [t for t in dict.fromkeys(texts) if (embedder.name, t) not in _VECTORS]
-    if missing:
-        fresh = embedder.passages(missing)
-        with _VECTORS_LOCK:
-            for text, vector in zip(missing, fresh, strict=True):
-                _VECTORS[(embedder.name, text)] = vector
-            while len(_VECTORS) > _VECTORS_MAX:
-                _VECTORS.popitem(last=False)
-    with _VECTORS_LOCK:
-        return np.stack([_VECTORS[(embedder.name, t)] for t in texts])
