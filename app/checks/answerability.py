@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from app.checks import sentences
+from app.checks import grounding, sentences
 from app.checks.grounding_words import entities
 from app.embeddings import Embedder, Vectors, remembered_passages
 
@@ -40,12 +40,8 @@ _ASKING = frozenset(
 )
 
 
-class PassageLike(Protocol):
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def title(self) -> str: ...
+class PassageLike(grounding.PassageLike, Protocol):
+    """A passage as grounding reads it, and its section heading."""
 
     @property
     def heading(self) -> str: ...

@@ -18,20 +18,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from app.checks import grounding
 from app.checks.grounding import Grounder, Grounding
 from app.checks.sentences import says_dont_know
 
 __all__ = ["Confidence", "PassageView", "assess", "says_dont_know", "unsupported_claims"]
 
 
-class PassageLike(Protocol):
-    """What the confidence check reads of a retrieved passage (the retriever's `Passage`)."""
-
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def title(self) -> str: ...
+class PassageLike(grounding.PassageLike, Protocol):
+    """A passage as grounding reads it, and its fused retrieval score."""
 
     @property
     def score(self) -> float: ...  # fused retrieval score, 0..1

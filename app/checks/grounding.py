@@ -167,6 +167,7 @@ class Grounder:
         self.languages = [language_of(p.text) for p in passages]
         self._checked: dict[str, SentenceCheck] = {}
         self._rivals: dict[str, list[Unit]] = {}  # lines nearly as close in meaning
+        self._said: dict[str, frozenset[str]] = {}  # `_words` of each statement
 
     def ground(self, answer: str) -> Grounding:
         return Grounding(tuple(self.check(s) for s in sentences.statements(answer)))
@@ -367,11 +368,15 @@ class Grounder:
         return None
 
     def _words(self, sentence: str) -> frozenset[str]:
-        """The sentence's content words, claims left out, with their help-centre translations."""
-        own = _tokens(_masked(sentence)) or _tokens(sentence)
-        if self.translate is None:
-            return own
-        return own | _tokens(self.translate(_masked(sentence)))
+        """The sentence's content words, claims left out, with their help-centre translations
+        (asked for by alignment and again by the checks after it: worked out once)."""
+        found = self._said.get(sentence)
+        if found is None:
+            own = _tokens(_masked(sentence)) or _tokens(sentence)
+            if self.translate is not None:
+                own = own | _tokens(self.translate(_masked(sentence)))
+            found = self._said[sentence] = own
+        return found
 
     def _stating(self, sentence: str) -> Unit | None:
         """Without an embedder a sentence in another language than the help centre cannot be
