@@ -6,7 +6,6 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -15,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+import frontend
 from app import errors
 from app.checks.entailment import load_entailment
 from app.checks.human_request import HumanRequestDetector
@@ -41,7 +41,6 @@ from handoff.redis_broker import RedisBroker
 from handoff.timers import Clock
 
 log = logging.getLogger("tandem")
-FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 
 
 def build_services(settings: Settings) -> Services:
@@ -160,5 +159,4 @@ def _pages(app: FastAPI, settings: Settings) -> None:
     async def ai_policy() -> str:
         return render_policy(settings)
 
-    if FRONTEND.is_dir():
-        app.mount("/static", StaticFiles(directory=FRONTEND), name="static")
+    app.mount("/static", StaticFiles(directory=frontend.FILES), name="static")

@@ -76,3 +76,23 @@ async def test_static_assets_are_served(client: httpx.AsyncClient) -> None:
         assert r.status_code == 200, path
         assert "javascript" in r.headers["content-type"]
         assert ".innerHTML" not in r.text
+
+
+def test_the_pages_ship_inside_the_package() -> None:
+    """An installed wheel serves the pages from any folder: they are package data of
+    `frontend`, and every file a page loads is covered by the wheel's patterns."""
+    import tomllib
+    from pathlib import Path
+
+    import frontend
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    setuptools = config["tool"]["setuptools"]
+    assert "frontend*" in setuptools["packages"]["find"]["include"]
+    patterns = setuptools["package-data"]["frontend"]
+    shipped = {p for pattern in patterns for p in frontend.FILES.glob(pattern)}
+    files = {p for p in frontend.FILES.rglob("*") if p.is_file() and p.suffix != ".py"}
+    files -= {p for p in files if "__pycache__" in p.parts}
+    assert files and files <= shipped, sorted(str(p) for p in files - shipped)
+    assert (frontend.FILES / "widget" / "index.html").is_file()

@@ -7,12 +7,13 @@ styles only from our origin, nothing framed except the widget (by the allowed or
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-FRONTEND = Path(__file__).resolve().parent.parent.parent / "frontend"
+import frontend
+
+FRONTEND = frontend.FILES  # inside the package: the pages work from any install
 
 router = APIRouter(include_in_schema=False)
 
