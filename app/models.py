@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -37,6 +38,21 @@ class Status(StrEnum):
 class UserRole(StrEnum):
     agent = "agent"
     operator = "operator"  # also works the queue
+
+
+class Presence(StrEnum):
+    """What an agent says of themselves; with no console connected they count as offline."""
+
+    online = "online"
+    away = "away"  # connected, but takes no new conversations
+    offline = "offline"
+
+
+class MailKind(StrEnum):
+    """Why an outbox row exists."""
+
+    reply = "reply"  # an agent's answer to a customer who left a message
+    new_message = "new_message"  # an alert to an agent who opted in: a message was left
 
 
 class Author(StrEnum):
@@ -209,6 +225,9 @@ class User(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    presence: Mapped[Presence] = mapped_column(_Named(Presence), default=Presence.online)
+    # An e-mail to this agent whenever a customer leaves a message for later (opt-in).
+    notify_new_messages: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AuthSession(Base):
@@ -264,24 +283,48 @@ class SettingsChange(Base):
 
 
 class Outbox(Base):
-    """Messages waiting to leave by another channel (e-mail to offline customers, later)."""
+    """E-mails waiting to leave: each row is sent exactly once by whichever replica claims it
+    (`claimed_until` is the claim's lease), retried with backoff, and kept with its error."""
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "failed_at", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
     channel: Mapped[str] = mapped_column(String(16), default="email")
+    kind: Mapped[MailKind] = mapped_column(_Named(MailKind), default=MailKind.reply)
+    locale: Mapped[str] = mapped_column(String(8), default="en")
     recipient: Mapped[str] = mapped_column(String(320))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # gave up
 
 
 class CannedReply(Base):
+    """A saved reply: the owner's own, or the team's when `owner_id` is None."""
+
     __tablename__ = "canned_replies"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "shortcut", name="uq_canned_replies_owner_shortcut"),
+        # NULLs are distinct in a unique constraint, so team-wide shortcuts need their own.
+        Index(
+            "uq_canned_replies_team_shortcut",
+            "shortcut",
+            unique=True,
+            sqlite_where=sql("owner_id IS NULL"),
+            postgresql_where=sql("owner_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    shortcut: Mapped[str] = mapped_column(String(50), unique=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    shortcut: Mapped[str] = mapped_column(String(50))
     text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
