@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import conversations
 from app.checks.redaction import scrub
+from app.checks.sentences import says_dont_know
 from app.decisions import describe
 from app.llm import LLM, LLMUnavailable
 from app.models import Conversation, Decision, Message
@@ -80,7 +81,11 @@ async def summarise(llm: LLM | None, lines: Sequence[Line], reason: str | None) 
     except LLMUnavailable:
         return fallback
     text = draft.text.strip()
-    return Summary(_clip(text, MAX_CHARS), "llm") if text else fallback
+    # A model that cannot summarise says so; the extractive summary still tells the agent
+    # something, where "I don't know" tells them nothing.
+    if not text or says_dont_know(text):
+        return fallback
+    return Summary(_clip(text, MAX_CHARS), "llm")
 
 
 def stored(conv: Conversation, lines: Sequence[Line]) -> Summary:

@@ -12,9 +12,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import create_engine, sessionmaker
+from app.llm import LLM
 from app.models import Conversation, utcnow
 from handoff import summary
-from tests.conftest import Chat
+from tests.conftest import Chat, settings_for
+from tests.llm_stub import StubState
 
 
 async def test_one_claim_wins_per_handoff(
@@ -54,3 +56,21 @@ async def claimed_for(sessions: async_sessionmaker[AsyncSession], cid: str) -> d
     async with sessions() as s:
         query = select(Conversation.summary_for).where(Conversation.id == cid)
         return (await s.execute(query)).scalar_one()
+
+
+async def test_a_summary_that_admits_not_knowing_falls_back_to_the_extractive_one(
+    stub: tuple[StubState, str], llm: StubState
+) -> None:
+    model = LLM(settings_for("sqlite+aiosqlite://", openai_base_url=stub[1]))
+    lines = [summary.Line("customer", "Where is my parcel 12345?")]
+    try:
+        llm.mode, llm.script = "script", "I don't know what the customer wants."
+        brief = await summary.summarise(model, lines, "customer_request")
+        extractive = summary.extractive(lines, "customer_request")
+        assert brief == summary.Summary(extractive, "extractive")
+        llm.script = "The customer asks where parcel 12345 is."
+        assert await summary.summarise(model, lines, "customer_request") == summary.Summary(
+            "The customer asks where parcel 12345 is.", "llm"
+        )
+    finally:
+        await model.close()
