@@ -63,7 +63,7 @@ async def queued(client: httpx.AsyncClient) -> Chat:
 
 
 def line(frame: Frame) -> bool:
-    return frame["type"] == "status" and frame["status"] == "queued"
+    return bool(frame["type"] == "status" and frame["status"] == "queued")
 
 
 async def next_line(ws: ClientConnection) -> Frame:
