@@ -324,3 +324,64 @@ def test_the_launcher_speaks_the_pages_language(
     frame = opened(page)
     expect(frame.locator("#w-title")).to_have_text(title)  # the same locale, passed on
     shot(page, name)
+
+
+def test_a_closed_chat_keeps_counting_on_the_next_page(
+    desk: Watched, server: ThreadedServer, llm: StubState, nobody_online: None
+) -> None:
+    """The frame is rebuilt, hidden, on every page of the shop while a conversation is open, so
+    its socket hears replies; the count itself survives the page change."""
+    page = desk.page
+    host_page(page, server)
+    launcher(page).click()
+    frame = opened(page)
+    start_chat(frame)
+    conv = conversation(frame)
+    launcher(page).click()  # closed from the launcher this time
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        agent = hand_over_and_claim(http, conv)
+        badge = launcher(page).locator("span").last
+        expect(badge).to_have_text("2")  # queued, joined
+        page.reload()
+        expect(page.locator("iframe")).to_be_attached()
+        expect(page.locator("iframe")).to_be_hidden()
+        expect(badge).to_have_text("2")
+        page.wait_for_timeout(1000)  # the rebuilt frame has resumed and connected
+        r = http.post(
+            f"/api/v1/agent/conversations/{conv['id']}/messages",
+            json={"text": "Are you still there?"},
+            headers=agent,
+        )
+        assert r.status_code == 200, r.text
+    expect(badge).to_have_text("3")
+    expect(launcher(page)).to_have_attribute(
+        "aria-label", "Open customer service chat, 3 new replies"
+    )
+
+
+def test_with_email_replies_the_form_promises_an_email(
+    desk: Watched, server: ThreadedServer, llm: StubState, nobody_online: None
+) -> None:
+    """A server that answers left messages by e-mail says so in `email_replies` (stood in for
+    here, at the network edge, until the e-mail work lands)."""
+    page = desk.page
+
+    def with_email(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        response = route.fetch()
+        route.fulfill(response=response, json={**response.json(), "email_replies": True})
+
+    page.route(server.url + "/api/v1/conversations", with_email)
+    frame = widget(page, server)
+    frame.get_by_role("button", name="Talk to a person from the start").click()
+    expect(frame.locator("#status")).to_contain_text("No one from our team is online right now.")
+    intro = frame.locator("#contact-intro")
+    expect(intro).to_have_text("Leave your e-mail address and we will answer by e-mail.")
+    frame.fill("#contact-email", "customer@example.com")
+    frame.get_by_role("button", name="Send").first.click()
+    expect(frame.locator("#contact-info")).to_have_text(
+        "Thank you. We will answer by e-mail at customer@example.com."
+    )
+    shot(page, "widget-email-replies")
