@@ -60,6 +60,18 @@ class QueueChanged(Event):
 
 
 @dataclass(frozen=True)
+class AgentsChanged(Event):
+    """An agent's console came online: waiting customers are told whether anyone is there.
+    It belongs to no conversation (conversation_id is empty)."""
+
+    type: ClassVar[str] = "agents"
+
+    @classmethod
+    def now(cls) -> AgentsChanged:
+        return cls("")
+
+
+@dataclass(frozen=True)
 class Token(Event):
     """A checked piece of a reply being written; the stored message replaces it."""
 
@@ -103,6 +115,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         MessageCreated,
         StatusChanged,
         QueueChanged,
+        AgentsChanged,
         Token,
         DraftDiscarded,
         Typing,

@@ -66,11 +66,13 @@ class TurnOut(BaseModel):
 
 
 class QueueInfo(BaseModel):
-    """A waiting customer's place in the queue; `leave_message`: offer to leave one instead."""
+    """A waiting customer's place in the queue; `leave_message`: offer to leave one instead;
+    `agents_online`: whether anyone from the team is online to take it."""
 
     position: int
     expected_wait_seconds: int
     leave_message: bool
+    agents_online: bool
 
 
 class MessagesOut(BaseModel):

@@ -42,6 +42,7 @@ class Status(ServerFrame):
     reason: str | None = None
     position: int | None = None
     expected_wait_seconds: int | None = None
+    agents_online: bool | None = None  # while queued: is anyone from the team online now
 
 
 class AgentMessageOut(MessageOut):

@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket
 from app import conversations
 from app.auth import ended_logins
 from app.events import (
+    AgentsChanged,
     DraftDiscarded,
     Event,
     MessageCreated,
@@ -43,6 +44,15 @@ class Sync:  # send what this socket has not seen of a conversation, up to at le
     conversation_id: str
     seq: int | None  # None: up to the conversation's latest message
     message: Message | None = None  # message `seq` when this process committed it
+
+
+@dataclass(frozen=True)
+class Place:
+    """A queued conversation's line: where it stands, how long, and whether anyone is online."""
+
+    position: int
+    expected_wait_seconds: int
+    agents_online: bool
 
 
 class Connection:
@@ -157,6 +167,7 @@ class Hub:
         self.agents: set[Connection] = set()
         self.waiting: set[str] = set()
         self.holders: dict[str, int] = {}  # held conversation id -> its agent, as last heard
+        self.agents_online: bool | None = None  # as last told to queued customers
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
@@ -263,8 +274,14 @@ class Hub:
         elif isinstance(event, QueueChanged):
             for conn in self.agents:
                 conn.push(frames.Queue(conversation_id=cid))
-            if any(c.status == "queued" for c in self._customers()):
-                self.spawn(self._statuses([], None))  # positions behind it moved
+            self._requeue_lines()  # positions behind it moved
+        elif isinstance(event, AgentsChanged):
+            self._requeue_lines()  # "nobody is online" may no longer be true
+
+    def _requeue_lines(self) -> None:
+        """Send this replica's queued customers their line again (position, wait, online)."""
+        if any(c.status == "queued" for c in self._customers()):
+            self.spawn(self._statuses([], None))
 
     async def _summarise(self, event: Event) -> None:
         """A new handoff is summarised once, in the background, by the replica that claims it."""
@@ -318,8 +335,9 @@ class Hub:
     def _customers(self) -> list[Connection]:
         return [c for cs in self.by_conv.values() for c in cs if not c.is_agent]
 
-    async def positions(self) -> dict[str, tuple[int, int]]:
-        """Queue position (priority first, then the longest wait) and expected wait in seconds."""
+    async def positions(self) -> dict[str, Place]:
+        """Queue position (priority first, then the longest wait), expected wait in seconds,
+        and whether any agent is online."""
         async with self.svc.sessions() as s:
             rows = await s.execute(
                 select(Conversation.id)
@@ -328,7 +346,19 @@ class Hub:
             )
             ids = list(rows.scalars())
             wait = await waiting.expected_wait(s) if ids else 0
-        return {cid: (n, wait) for n, cid in enumerate(ids, start=1)}
+            online = bool(await assignment.online_agents(s)) if ids else False
+        if ids:
+            self.agents_online = online
+        return {cid: Place(n, wait, online) for n, cid in enumerate(ids, start=1)}
+
+    async def _presence_moved(self) -> bool:
+        """Whether "anyone online" changed since queued customers were last told (an agent's
+        presence lapses without an event; the heartbeat notices it here)."""
+        if self.agents_online is None or not any(c.status == "queued" for c in self._customers()):
+            return False
+        async with self.svc.sessions() as s:
+            online = bool(await assignment.online_agents(s))
+        return online != self.agents_online
 
     async def _load_waiting(self) -> None:
         async with self.svc.sessions() as s:
@@ -392,21 +422,23 @@ class Hub:
                     logins = {c.login for c in self.agents if c.login}
                     self.end_logins(await ended_logins(s, logins))
                 await mark_seen(self.svc, {c.user_id for c in self.agents if c.user_id is not None})
+                if await self._presence_moved():
+                    self.spawn(self._statuses([], None))
             except Exception:
                 log.warning("could not record agent presence", exc_info=True)
 
 
 def status_frame(
-    cid: str, status: str, place: tuple[int, int] | None, event: StatusChanged | None
+    cid: str, status: str, place: Place | None, event: StatusChanged | None
 ) -> frames.Status:
-    position, wait = place if place is not None else (None, None)
     reason = event.reason if event is not None and event.reason else None
     return frames.Status(
         conversation_id=cid,
         status=status,
         reason=reason,
-        position=position,
-        expected_wait_seconds=wait,
+        position=place.position if place else None,
+        expected_wait_seconds=place.expected_wait_seconds if place else None,
+        agents_online=place.agents_online if place else None,
     )
 
 

@@ -25,6 +25,7 @@ class Waiting:
     position: int
     expected_wait_seconds: int
     leave_message: bool  # offer to leave a message and a contact instead of waiting
+    agents_online: bool  # nobody online: say so rather than promise a wait
 
 
 async def position(session: AsyncSession, conv: Conversation) -> int:
@@ -69,8 +70,8 @@ async def waiting(session: AsyncSession, conv: Conversation, long_wait_seconds: 
     """Position and expected wait; a message is offered when nobody is online or it is long."""
     place = await position(session, conv)
     wait = await expected_wait(session)
-    nobody = not await online_agents(session)
-    return Waiting(place, wait, nobody or wait > long_wait_seconds)
+    online = bool(await online_agents(session))
+    return Waiting(place, wait, not online or wait > long_wait_seconds, online)
 
 
 async def leave_contact(

@@ -72,11 +72,16 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
+def widget_frame(page: Page, server: ThreadedServer) -> Frame | None:
+    """The widget's frame (its address carries the embed's `?locale=`)."""
+    return page.frame(url=lambda url: url.startswith(server.url + "/widget"))
+
+
 def widget(page: Page, server: ThreadedServer) -> Frame:
     page.add_init_script(WATCH_INPUT)
     page.goto(server.url + "/")
     page.wait_for_selector("iframe[title='Customer service chat']")
-    frame = page.frame(url=server.url + "/widget")
+    frame = widget_frame(page, server)
     assert frame is not None
     frame.wait_for_selector("#start-btn")
     return frame
@@ -128,7 +133,7 @@ def test_widget_resumes_after_reload(page: Page, server: ThreadedServer, llm: St
     expect(frame.locator(".msg.assistant.text")).to_have_count(1)
     page.reload()
     page.wait_for_selector("iframe[title='Customer service chat']")
-    reloaded = page.frame(url=server.url + "/widget")
+    reloaded = widget_frame(page, server)
     assert reloaded is not None
     frame = reloaded
     expect(frame.locator(".msg.assistant.text")).to_have_count(1)

@@ -120,6 +120,45 @@ async def _socket(url: str, auth: dict[str, object]) -> ClientConnection:
     return ws
 
 
+async def test_a_customer_waiting_on_a_hears_the_queue_and_the_agents_of_b(
+    replicas: tuple[Replica, Replica],
+) -> None:
+    """First in this module: nobody has been online yet. The agent fills their capacity by
+    claiming, so their console coming online assigns nothing behind the test's back."""
+    a, b = replicas
+    async with (
+        httpx.AsyncClient(base_url=a.url, timeout=30) as http_a,
+        httpx.AsyncClient(base_url=b.url, timeout=30) as http_b,
+    ):
+        chats = [Chat(http_a) for _ in range(5)]
+        for chat in chats:
+            await chat.start(ai_opt_out=True)  # queued from the first message
+        *held, ahead, me = chats
+        login = await http_b.post(
+            "/api/v1/auth/login", json={"email": "agent@example.com", "password": "agent-password"}
+        )
+        bearer = {"Authorization": f"Bearer {login.json()['token']}"}
+        for chat in held:
+            r = await http_b.post(f"/api/v1/agent/conversations/{chat.id}/claim", headers=bearer)
+            assert r.status_code == 200, r.text
+
+        def line(f: dict[str, object]) -> bool:
+            return f["type"] == "status" and f["status"] == "queued"
+
+        cust = await _socket(a.ws(f"/api/v1/conversations/{me.id}/ws"), {"token": me.token})
+        first = (await until(cust, line))[-1]
+        assert (first["position"], first["agents_online"]) == (2, False)
+        r = await http_b.post(f"/api/v1/agent/conversations/{ahead.id}/claim", headers=bearer)
+        assert r.status_code == 200, r.text
+        moved = (await until(cust, line))[-1]  # B's queue event, through Redis
+        assert (moved["position"], moved["agents_online"]) == (1, False)
+        agent = await _socket(b.ws("/api/v1/agent/ws"), {"token": login.json()["token"]})
+        online = (await until(cust, line))[-1]  # B's agents event, through Redis
+        assert (online["position"], online["agents_online"]) == (1, True)
+        await agent.close()
+        await cust.close()
+
+
 async def test_customer_on_a_and_agent_on_b_reach_each_other(
     replicas: tuple[Replica, Replica],
 ) -> None:

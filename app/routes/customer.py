@@ -120,6 +120,7 @@ async def _queue(session: AsyncSession, conv: Conversation) -> QueueInfo | None:
         position=info.position,
         expected_wait_seconds=info.expected_wait_seconds,
         leave_message=info.leave_message,
+        agents_online=info.agents_online,
     )
 
 

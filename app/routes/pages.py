@@ -81,7 +81,14 @@ async def widget_js() -> Response:
         "Cache-Control": "public, max-age=300",
         "Cross-Origin-Resource-Policy": "cross-origin",
     }
-    return Response(_read("widget/embed.js"), media_type="text/javascript", headers=headers)
+    return Response(_embed(), media_type="text/javascript", headers=headers)
+
+
+@lru_cache(maxsize=1)
+def _embed() -> str:
+    """The launcher's labels (the widget's own table) and the embed, in one function scope so
+    that nothing but `__tandemWidget` lands on the host page."""
+    return f"(function () {{\n{_read('widget/i18n.js')}\n{_read('widget/embed.js')}}})();\n"
 
 
 @router.get("/console", response_class=HTMLResponse)

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocketDisconnect
 from app import conversations, pipeline
 from app.auth import user_for_token
 from app.errors import NotFound, Unauthorized
-from app.events import Typing
+from app.events import AgentsChanged, Typing
 from app.models import Conversation, Message
 from app.security import hash_token
 from handoff import frames
@@ -168,6 +168,7 @@ async def agent_socket(ws: WebSocket) -> None:
     hub.agents.add(conn)
     conn.push(frames.Ready(role=user.role, name=user.display_name))
     await mark_seen(hub.svc, {user.id})
+    await hub.svc.broker.publish(AgentsChanged.now())  # waiting customers: someone is here
     try:
         while (frame := await _next(conn, frames.AGENT_FRAMES)) is not None:
             await _agent_frame(conn, frame)

@@ -15,11 +15,17 @@
   let pollTimer = null;
   let typingSent = 0;
   let agentName = "";
+  let line = {}; // the queue line as last heard: position, expected wait, anyone online
+  let emailReplies = false; // the server answers left messages by e-mail (missing: no)
+  let loaded = false; // the transcript is loaded: what arrives now is new to the customer
+  let hostOrigin = null; // the embedding page, as the browser reported it in its hello
   const seen = new Map(); // seq -> rendered <li>
   const drafts = new Map(); // reply_to -> provisional <li>
 
   function pickLocale() {
-    const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+    const asked = new URLSearchParams(location.search).get("locale"); // the embed's choice
+    const browser = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+    const langs = [asked, ...browser];
     for (const lang of langs) {
       const code = String(lang || "").slice(0, 2).toLowerCase();
       if (WIDGET_TEXTS[code]) return code;
@@ -72,6 +78,7 @@
 
   function addMessage(m) {
     if (!m || m.seq == null || seen.has(m.seq)) return;
+    if (loaded && m.role !== "customer") tell({ type: "tandem:reply" }); // counts only while closed
     if (m.role === "assistant" || m.role === "system") clearDrafts(m.seq);
     if (m.role === "customer") dropPending(m.text);
     if (m.role === "agent" && m.author && m.author !== agentName) {
@@ -132,26 +139,39 @@
 
   // ---- status ----------------------------------------------------------------------------
 
+  // The line comes from a status frame (flat) or an HTTP answer (`queue`); a turn's answer has
+  // none, and then the last one heard still holds.
+  function hearLine(info) {
+    const q = info.queue || info;
+    if (q.position != null) line = { position: q.position, wait: q.expected_wait_seconds, online: q.agents_online };
+  }
+
   function setStatus(next, info = {}) {
     if (!next) return;
     status = next;
+    if ("email_replies" in info) emailReplies = info.email_replies === true;
+    if (next === "queued") hearLine(info);
+    else line = {};
+    const nobody = next === "queued" && line.online === false;
     const box = $("status");
     const lines = [];
     if (next === "queued") {
-      lines.push(t("queued"));
-      const position = info.position ?? (info.queue && info.queue.position);
-      const wait = info.expected_wait_seconds ?? info.wait_seconds ?? (info.queue && info.queue.expected_wait_seconds);
-      if (position != null) lines.push(t("position", { n: position }));
-      if (wait != null) lines.push(t("wait", { t: duration(wait) }));
+      // Nobody online: say so, and offer the message form instead of promising a wait.
+      lines.push(t(nobody ? "nobodyOnline" : "queued"));
+      if (line.position != null) lines.push(t("position", { n: line.position }));
+      if (line.wait != null && !nobody) lines.push(t("wait", { t: duration(line.wait) }));
     } else if (next === "agent") lines.push(t("withAgent", { name: info.agent || agentName || t("agent") }));
     else if (next === "offline") lines.push(t("offline"));
     else if (next === "closed") lines.push(t("closed"));
     box.textContent = lines.join(" ");
     box.hidden = lines.length === 0;
     $("human-btn").disabled = next !== "bot";
+    if (next === "offline" || nobody) $("contact").hidden = false;
+    else if (next !== "queued") $("contact").hidden = true; // someone answers here, or it is over
     $("email-link").hidden = next !== "queued" || !$("contact").hidden;
-    if (next === "offline") $("contact").hidden = false;
+    $("contact-intro").textContent = t(emailReplies ? "contactWithEmail" : "contactInChat");
     $("new-btn").hidden = next !== "closed";
+    if (next === "closed") offerRating();
     setInput(next !== "closed");
     scrollDown();
   }
@@ -176,6 +196,7 @@
       const data = await api("/api/v1/conversations", { method: "POST", body: { locale, ai_opt_out: aiOptOut } });
       conv = { id: data.id, token: data.token, last_seq: 0 };
       stored.set(conv);
+      emailReplies = data.email_replies === true;
       open(data.messages, data.status, data);
       if (!$("input").disabled) $("input").focus();
     } catch (err) {
@@ -192,6 +213,8 @@
     setStatus(initialStatus, info);
     connect();
     flushOutbox();
+    loaded = true;
+    tell({ type: "tandem:active", active: true });
   }
 
   async function resume() {
@@ -230,6 +253,10 @@
     $("new-btn").hidden = true;
     $("email-link").hidden = true;
     $("start").hidden = false;
+    $("rating").hidden = true;
+    line = {};
+    loaded = false;
+    tell({ type: "tandem:active", active: false });
   }
 
   function connect() {
@@ -251,6 +278,7 @@
       const data = await api(`/api/v1/conversations/${conv.id}/messages`, { token: conv.token, query: { after: conv.last_seq } });
       addAll(data.messages);
       if (data.status !== status || data.queue) setStatus(data.status, data);
+      else if ("email_replies" in data) emailReplies = data.email_replies === true;
     } catch (err) {
       if (err instanceof ApiError && [401, 403, 404].includes(err.status)) forget();
     }
@@ -371,10 +399,10 @@
     const email = $("contact-email").value.trim();
     try {
       const data = await api(`/api/v1/conversations/${conv.id}/contact`, { method: "POST", token: conv.token, body: { email, leave_message: true } });
-      $("contact-info").textContent = t("contactSaved", { email });
-      $("contact-info").className = "";
       addAll(data.messages);
       setStatus(data.status, data);
+      $("contact-info").textContent = t(emailReplies ? "contactSavedEmail" : "contactSavedChat", { email });
+      $("contact-info").className = "";
     } catch (err) {
       $("contact-info").textContent = err.message || t("error");
       $("contact-info").className = "error";
@@ -438,7 +466,8 @@
     $("menu").addEventListener("keydown", (e) => e.key === "Escape" && (closeMenu(), $("menu-btn").focus()));
     $("export-btn").addEventListener("click", exportData);
     $("delete-btn").addEventListener("click", erase);
-    $("close-btn").addEventListener("click", () => parent.postMessage({ type: "tandem:close" }, "*"));
+    $("close-btn").addEventListener("click", () => tell({ type: "tandem:close" }));
+    window.addEventListener("message", hello);
     $("input").addEventListener("input", onInput);
     $("input").addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey) {
@@ -454,6 +483,63 @@
       if (socket) socket.send({ type: "typing", typing: false });
       queueSend(text);
     });
+  }
+
+  // ---- the embedding page and the rating -------------------------------------------------
+
+  // Only the embed script in our parent says hello; its origin (from the browser, not from the
+  // message) is the one place our notices go. Never "*": a notice says a reply came.
+  function hello(e) {
+    if (e.source !== parent || parent === window || !e.data || e.data.type !== "tandem:hello") return;
+    hostOrigin = e.origin;
+    if (conv) tell({ type: "tandem:active", active: true });
+  }
+
+  function tell(message) {
+    if (hostOrigin) parent.postMessage(message, hostOrigin);
+  }
+
+  const rated = {
+    key: () => `tandem.rated.${conv.id}`,
+    get() {
+      try {
+        return localStorage.getItem(this.key()) !== null;
+      } catch (err) {
+        return false;
+      }
+    },
+    set(score) {
+      try {
+        localStorage.setItem(this.key(), String(score));
+      } catch (err) {
+        /* storage off: the question may come back after a reload */
+      }
+    },
+  };
+
+  function offerRating() {
+    if (!conv || rated.get() || !$("rating").hidden) return;
+    const stars = [1, 2, 3, 4, 5].map((n) =>
+      el("button", { type: "button", class: "star", "aria-label": t("rateScore", { n }), text: "★", onclick: () => rate(n) }),
+    );
+    $("rating-stars").replaceChildren(...stars);
+    $("rating-info").textContent = "";
+    $("rating").hidden = false;
+    scrollDown();
+  }
+
+  async function rate(score) {
+    const buttons = [...$("rating-stars").querySelectorAll("button")];
+    buttons.forEach((b) => (b.disabled = true));
+    try {
+      await api(`/api/v1/conversations/${conv.id}/rating`, { method: "POST", token: conv.token, body: { score } });
+      rated.set(score);
+      $("rating-stars").replaceChildren();
+      $("rating-info").textContent = t("rateThanks");
+    } catch (err) {
+      buttons.forEach((b) => (b.disabled = false));
+      $("rating-info").textContent = t("error");
+    }
   }
 
   translate();
