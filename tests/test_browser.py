@@ -141,6 +141,25 @@ def test_widget_resumes_after_reload(page: Page, server: ThreadedServer, llm: St
     expect(frame.locator("#start")).to_be_hidden()
 
 
+def test_widget_resumes_in_a_new_tab_after_the_first_is_closed(
+    page: Page, server: ThreadedServer, llm: StubState
+) -> None:
+    """The chat lasts in this browser: a customer told to come back for the answer finds it."""
+    frame = widget(page, server)
+    start_chat(frame)
+    ask(frame, "How long does delivery take?")
+    expect(frame.locator(".msg.assistant.text")).to_have_count(1)
+    later = page.context.new_page()
+    page.close()
+    later.goto(server.url + "/")
+    later.wait_for_selector("iframe[title='Customer service chat']")
+    resumed = widget_frame(later, server)
+    assert resumed is not None
+    frame = resumed
+    expect(frame.locator(".msg.customer")).to_contain_text("How long does delivery take?")
+    expect(frame.locator(".msg.assistant.text")).to_have_count(1)
+
+
 def test_customer_downloads_then_deletes_the_conversation(
     page: Page, server: ThreadedServer, llm: StubState
 ) -> None:
@@ -159,7 +178,7 @@ def test_customer_downloads_then_deletes_the_conversation(
     expect(frame.locator("#start")).to_be_visible()
     expect(frame.locator(".msg")).to_have_count(0)
     expect(frame.locator("#input")).to_be_disabled()
-    assert frame.evaluate("sessionStorage.getItem('tandem.conversation')") is None
+    assert frame.evaluate("localStorage.getItem('tandem.conversation')") is None
 
 
 def test_llm_html_never_renders(page: Page, server: ThreadedServer, llm: StubState) -> None:
@@ -270,7 +289,7 @@ def test_widget_shows_a_pushed_agent_message_without_a_request(
     """The socket's `message` frame carries the message itself: nothing is fetched after it."""
     frame = widget(page, server)
     start_chat(frame)
-    conv = frame.evaluate("JSON.parse(sessionStorage.getItem('tandem.conversation'))")
+    conv = frame.evaluate("JSON.parse(localStorage.getItem('tandem.conversation'))")
     with httpx.Client(base_url=server.url, timeout=30) as http:
         customer = {"Authorization": f"Bearer {conv['token']}"}
         r = http.post(f"/api/v1/conversations/{conv['id']}/handoff", headers=customer)

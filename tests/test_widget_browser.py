@@ -150,7 +150,7 @@ def opened(page: Page) -> Frame:
 
 def conversation(frame: Frame) -> dict[str, str]:
     stored: dict[str, str] = frame.evaluate(
-        "JSON.parse(sessionStorage.getItem('tandem.conversation'))"
+        "JSON.parse(localStorage.getItem('tandem.conversation'))"
     )
     return stored
 

@@ -154,18 +154,21 @@ const Tandem = (() => {
     return String(value);
   }
 
-  function session(key) {
+  // A value kept for this tab (sign-ins), or with `lasting` for this browser: a customer's
+  // conversation must still be there when they come back tomorrow for the answer.
+  function session(key, { lasting = false } = {}) {
+    const store = () => (lasting ? localStorage : sessionStorage);
     return {
       get() {
         try {
-          return JSON.parse(sessionStorage.getItem(key) || "null");
+          return JSON.parse(store().getItem(key) || "null");
         } catch (err) {
           return null;
         }
       },
       set(value) {
-        if (value == null) sessionStorage.removeItem(key);
-        else sessionStorage.setItem(key, JSON.stringify(value));
+        if (value == null) store().removeItem(key);
+        else store().setItem(key, JSON.stringify(value));
       },
     };
   }

@@ -6,8 +6,9 @@
   const $ = (id) => document.getElementById(id);
   const locale = pickLocale();
   const T = WIDGET_TEXTS[locale];
-  const stored = session("tandem.conversation"); // {id, token, last_seq}
-  const outbox = session("tandem.outbox"); // [{client_id, text}]: unsent messages survive reloads
+  // Both last in this browser: a customer who left a message comes back to the same chat.
+  const stored = session("tandem.conversation", { lasting: true }); // {id, token, last_seq}
+  const outbox = session("tandem.outbox", { lasting: true }); // [{client_id, text}], unsent
 
   let conv = null;
   let status = null;
