@@ -104,6 +104,7 @@ async def persist(svc: Services, ctx: Context, message: Message, out: Decided) -
                     ctx.config,
                     priority=priority,
                     reply_to=message.seq,  # a retried send gets the same answer
+                    mail=svc.settings.mail_configured,
                 )
                 if change.notice is not None:
                     stored.append(change.notice)
