@@ -181,22 +181,28 @@ class Postman:
             row = await s.get(Outbox, row_id)
             assert row is not None
             overrides = (await policy.load(s)).disclosure.texts
-            message = mail.compose(row, self.settings, overrides)
             await s.commit()
         try:
-            await mail.send(self.server, message)
+            await mail.send(self.server, mail.compose(row, self.settings, overrides))
         except mail.SendError as exc:
             log.warning("e-mail %s not sent (attempt %s): %s", row_id, row.attempts, exc.detail)
-            async with self.sessions() as s:
-                retry = await record_failure(s, row, exc, utcnow(), self.settings)
-                await s.commit()
-            if retry is not None:
-                self._wake_at(retry)
+            await self._failed(row, exc)
+            return False
+        except Exception as exc:  # a bug, not the server: give up visibly, never loop on it
+            log.exception("e-mail %s could not be composed or sent", row_id)
+            await self._failed(row, mail.SendError(f"{type(exc).__name__}: {exc}", True))
             return False
         async with self.sessions() as s:
             await record_sent(s, row_id, utcnow())
             await s.commit()
         return True
+
+    async def _failed(self, row: Outbox, error: mail.SendError) -> None:
+        async with self.sessions() as s:
+            retry = await record_failure(s, row, error, utcnow(), self.settings)
+            await s.commit()
+        if retry is not None:
+            self._wake_at(retry)
 
     def _wake_at(self, when: datetime) -> None:
         """A retry due before the next poll is not left waiting for it."""
