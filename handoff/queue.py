@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import conversations, decisions
+from app import conversations, decisions, outbox
 from app.errors import Conflict
 from app.escalation import REASONS
 from app.events import Event, MessageCreated, QueueChanged, StatusChanged
@@ -153,9 +153,14 @@ async def escalate(
         text = phrase("llm_unavailable", conv.locale, overrides) + " " + text
     elif reason == "ai_opt_out":
         text = phrase("opt_out", conv.locale, overrides)
-    return await transition(
+    change = await transition(
         session, conv, to, notice=text, reason=reason, detail=detail, reply_to=reply_to
     )
+    if to == "offline" and mail and conv.contact_email:
+        # The address is known from before, so this is a message left for the team; without
+        # one, it is left when the customer gives it (handoff/waiting.py).
+        await outbox.enqueue_new_message(session, conv.id)
+    return change
 
 
 async def hand_over(

@@ -286,6 +286,30 @@ async def test_opted_in_agents_hear_of_a_left_message_and_others_do_not(
     assert not server.to(AGENT2[0])
 
 
+async def test_going_offline_with_a_known_address_is_a_left_message(
+    mailing: httpx.AsyncClient, sink: tuple[Sink, int], db: async_sessionmaker[AsyncSession]
+) -> None:
+    server, _ = sink
+    async with db() as s:
+        await s.execute(
+            update(User).where(User.email == AGENT2[0]).values(notify_new_messages=True)
+        )
+        await s.commit()
+    before = len(server.to(AGENT2[0]))
+    chat = Chat(mailing)
+    await chat.start()
+    contact = {"email": address(), "leave_message": False}  # given early, while the AI helps
+    r = await mailing.post(
+        f"/api/v1/conversations/{chat.id}/contact", json=contact, headers=chat.auth
+    )
+    assert r.json()["status"] == "bot" and await rows(db, chat.id) == []
+    async with team_away(mailing):
+        r = await mailing.post(f"/api/v1/conversations/{chat.id}/handoff", headers=chat.auth)
+    assert r.json()["status"] == "offline"
+    await eventually(lambda: server.to(AGENT2[0])[before:])
+    assert [r.recipient for r in await rows(db, chat.id)] == [AGENT2[0]]
+
+
 @pytest.fixture(scope="module")
 def mail_replicas(
     sink: tuple[Sink, int], tmp_path_factory: pytest.TempPathFactory

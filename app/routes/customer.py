@@ -193,6 +193,7 @@ async def request_handoff(
         mail=svc.settings.mail_configured,
     )
     await commit_and_publish(session, svc.broker, change.events)
+    svc.wake_postman()
     messages = [change.notice] if change.notice else []
     return _turn_out(Turn(messages, change.status, Verdict("escalated", "customer_request")))
 
