@@ -134,6 +134,7 @@ class Postman:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._timers: list[asyncio.TimerHandle] = []
+        self._stopping = False
 
     def wake(self) -> None:
         """Look for due rows now (call after committing a new row)."""
@@ -142,24 +143,33 @@ class Postman:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-postman")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let the e-mail being sent finish (up to `grace` seconds), then stop: a send cut off
+        midway leaves its row claimed until the lease ends, and then it is sent again."""
         for timer in self._timers:
             timer.cancel()
-        if self._task is not None:
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.deliver_due()
             except Exception:  # the postman must outlive one bad round (a database blip)
                 log.exception("outbox round crashed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+            if not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.interval)
 
     async def deliver_due(self) -> int:
         """Send every row due now; returns how many left."""
@@ -168,6 +178,8 @@ class Postman:
             async with self.sessions() as s:
                 ids = await due(s, utcnow())
             for row_id in ids:
+                if self._stopping:
+                    return sent
                 sent += await self.deliver(row_id)
             if len(ids) < BATCH:
                 return sent
