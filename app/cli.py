@@ -79,6 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings(demo=args.demo) if args.demo else Settings()
     check_secure(settings)
+    _ = settings.smtp  # a bad TANDEM_SMTP_URL stops here, on one line
     migrate(settings.database_url)
     if args.demo:
         logins = asyncio.run(_load_demo(settings))

@@ -24,6 +24,7 @@ from app.db import create_engine, sessionmaker
 from app.embeddings import load_embedder
 from app.events import Broker
 from app.llm import LLM
+from app.outbox import Postman
 from app.retrieval import Retriever
 from app.routes.admin import router as admin_router
 from app.routes.agent import router as agent_router
@@ -54,10 +55,14 @@ def build_services(settings: Settings) -> Services:
     llm = LLM(settings) if settings.llm_configured else None
     if llm is None:
         log.warning("no LLM configured: answers quote the help centre directly")
+    sessions = sessionmaker(engine)
+    postman = Postman(sessions, settings) if settings.mail_configured else None
+    if postman is None:
+        log.warning("no TANDEM_SMTP_URL: no e-mail is sent, and none is promised")
     return Services(
         settings=settings,
         engine=engine,
-        sessions=sessionmaker(engine),
+        sessions=sessions,
         embedder=embedder,
         retriever=Retriever(embedder),
         human=HumanRequestDetector(embedder),
@@ -65,6 +70,7 @@ def build_services(settings: Settings) -> Services:
         llm=llm,
         broker=_broker(settings),
         entailment=load_entailment(settings.grounding_model),
+        postman=postman,
     )
 
 
@@ -98,9 +104,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         await svc.broker.start()
         clock = Clock(svc)
         clock.start()
+        if svc.postman is not None:
+            svc.postman.start()
         try:
             yield
         finally:
+            if svc.postman is not None:
+                await svc.postman.stop()
             await clock.stop()
             await hub.stop()
             await svc.broker.stop()

@@ -50,6 +50,7 @@ class ConversationOut(BaseModel):
     status: Status
     locale: str
     messages: list[MessageOut]
+    email_replies: bool  # replies also go by e-mail to an address left here (SMTP configured)
 
 
 class MessageIn(BaseModel):
@@ -78,6 +79,7 @@ class QueueInfo(BaseModel):
 class MessagesOut(BaseModel):
     messages: list[MessageOut]
     status: Status
+    email_replies: bool  # as in ConversationOut: the widget words its contact form by it
     queue: QueueInfo | None = None
 
 

@@ -12,6 +12,7 @@ from app.checks.sentiment import SentimentModel
 from app.embeddings import Embedder
 from app.events import Broker
 from app.llm import LLM
+from app.outbox import Postman
 from app.retrieval import Retriever
 from app.settings import Settings
 
@@ -29,3 +30,10 @@ class Services:
     broker: Broker
     # The optional grounding model; None (the default) when TANDEM_GROUNDING_MODEL is unset.
     entailment: Entailment | None = None
+    # Sends the outbox; None when TANDEM_SMTP_URL is unset, and then nothing is queued.
+    postman: Postman | None = None
+
+    def wake_postman(self) -> None:
+        """After committing outbox rows: send them now rather than at the next poll."""
+        if self.postman is not None:
+            self.postman.wake()

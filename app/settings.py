@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
+from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +44,15 @@ class Settings(BaseSettings):
 
     retention_days: int = 90
 
+    # E-mail: unset, nothing is sent and no screen promises an e-mail (see `smtp`).
+    smtp_url: str | None = None
+    mail_from: str = "Tandem <no-reply@localhost>"
+    mail_max_attempts: int = 8  # then the row is marked failed and shown to operators
+    mail_retry_seconds: float = 60.0  # the first retry's wait; it doubles each time (~2 h)
+    # Where the site with the chat lives, for the link in e-mails; unset, the first allowed
+    # origin (the site that embeds the widget), else this server's own default address.
+    public_url: str = ""
+
     @property
     def llm_configured(self) -> bool:
         return bool(self.openai_base_url or self.openai_api_key)
@@ -49,6 +60,21 @@ class Settings(BaseSettings):
     @cached_property
     def origins(self) -> list[str]:
         return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
+
+    @property
+    def mail_configured(self) -> bool:
+        return bool(self.smtp_url)
+
+    @cached_property
+    def smtp(self) -> SmtpServer | None:
+        """The parsed TANDEM_SMTP_URL; InvalidSettings (one line) when it cannot be used."""
+        return parse_smtp_url(self.smtp_url) if self.smtp_url else None
+
+    @cached_property
+    def site_url(self) -> str:
+        """The public address of the site with the chat, without a trailing slash."""
+        url = self.public_url or (self.origins[0] if self.origins else "http://localhost:8000")
+        return url.rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:
@@ -62,6 +88,42 @@ class Settings(BaseSettings):
         if not self.llm_configured:
             return "none (answers quote the help centre directly; no language model is used)"
         return f"the OpenAI-compatible service at {self.openai_base_url or 'api.openai.com'}"
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where e-mail goes. `tls`: smtps://, TLS from the first byte; smtp:// upgrades with
+    STARTTLS whenever the server offers it (see app/mail.py for when a password may be sent)."""
+
+    host: str
+    port: int
+    tls: bool
+    username: str | None = None
+    password: str | None = None
+
+
+class InvalidSettings(ValueError):
+    """A setting that cannot be used; the message names it, on one line."""
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    """smtp://user:pass@host:port or smtps://...; user and password are URL-decoded."""
+    hint = "TANDEM_SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465"
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidSettings(f"{hint} ({exc}).") from None
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise InvalidSettings(f"{hint}.")
+    tls = parts.scheme == "smtps"
+    return SmtpServer(
+        host=parts.hostname,
+        port=port or (465 if tls else 25),
+        tls=tls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+    )
 
 
 class InsecureSettings(ValueError):

@@ -104,6 +104,7 @@ async def persist(svc: Services, ctx: Context, message: Message, out: Decided) -
                     ctx.config,
                     priority=priority,
                     reply_to=message.seq,  # a retried send gets the same answer
+                    mail=svc.settings.mail_configured,
                 )
                 if change.notice is not None:
                     stored.append(change.notice)
@@ -120,6 +121,8 @@ async def persist(svc: Services, ctx: Context, message: Message, out: Decided) -
             confidence=out.confidence,
         )
         await commit_and_publish(s, svc.broker, events)
+    if status == "offline":  # a message left for later may have queued alerts
+        svc.wake_postman()
     escalated = verdict if verdict.outcome != "answered" else None
     return Turn(stored, status, escalated, float(out.signals.get("llm_seconds", 0.0)))
 

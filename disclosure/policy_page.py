@@ -23,7 +23,7 @@ the articles in our help centre and cites them; when it cannot find an answer it
 <p>Press <em>Talk to a person</em> in the chat or type that you want a person (in English, Dutch,
 German, French or Spanish) and we hand you over at once. You can also switch the AI off before
 you start ("Talk to a person from the start"). When nobody from our team is available, you can
-leave a message and your e-mail address and we reply later. The AI never decides on refunds,
+{leave_message} The AI never decides on refunds,
 discounts, compensation or anything legally binding: people from our team do.</p>
 <h2>What data is processed</h2>
 <p>The text you type in the chat, the language of your browser, and the time of each message.
@@ -46,7 +46,19 @@ treatment whatever your name, gender, dialect or language.</p>
 """
 
 
+# What leaving a message gets you depends on whether this server can send e-mail at all.
+LEAVE_MESSAGE = {
+    True: "leave a message and your e-mail address, and we reply in the chat and by e-mail.",
+    False: (
+        "leave a message and we reply later in the chat; it resumes when you come back to our "
+        "site in the same browser."
+    ),
+}
+
+
 def render(settings: Settings) -> str:
     return TEMPLATE.format(
-        provider=escape(settings.provider_label), retention=settings.retention_days
+        provider=escape(settings.provider_label),
+        retention=settings.retention_days,
+        leave_message=LEAVE_MESSAGE[settings.mail_configured],
     )

@@ -1,5 +1,9 @@
 """The disclosure and the other fixed sentences the customer sees, in five languages.
 
+Keys ending in `_chat` are said instead of their e-mail twins when no SMTP server is configured
+(`worded`): no screen promises an e-mail that will not be sent. `mail_reply_*` word the e-mail
+that carries an agent's reply.
+
 Operators may override any of them per locale (stored in `operator_settings.disclosure`);
 the defaults below are what a fresh install says.
 """
@@ -46,6 +50,12 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "closed": "This conversation was closed. Thank you for reaching out!",
         "lease_expired": "Your agent was disconnected. You are back at the front of the queue.",
         "message_left": "Thank you. A person from our team will answer here and by e-mail, usually within one business day.",
+        "handoff_offline_chat": "Our team is not available right now. Leave your message here and a person will reply in this chat, usually within one business day. Come back to this page later: the chat resumes in this browser.",
+        "message_left_chat": "Thank you. A person from our team will answer in this chat, usually within one business day. Come back to this page later: the chat resumes in this browser.",
+        "mail_reply_subject": "A reply to your message",
+        "mail_reply_intro": "A person from our team has answered your message:",
+        "mail_reply_link": "To continue the conversation, open the chat on our site in the browser you used before: {url}",
+        "mail_reply_no_reply": "Please answer in the chat, not to this e-mail.",
     },
     "nl": {
         "offer_person": 'Liever een medewerker spreken? Klik op "Praat met een medewerker".',
@@ -79,6 +89,12 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "closed": "Dit gesprek is afgesloten. Bedankt voor je bericht!",
         "lease_expired": "Je medewerker is weggevallen. Je staat weer vooraan in de wachtrij.",
         "message_left": "Bedankt. Een medewerker antwoordt hier en per e-mail, meestal binnen één werkdag.",
+        "handoff_offline_chat": "Ons team is nu niet bereikbaar. Laat hier je bericht achter; een medewerker antwoordt in deze chat, meestal binnen één werkdag. Kom later terug naar deze pagina: de chat gaat verder in deze browser.",
+        "message_left_chat": "Bedankt. Een medewerker antwoordt in deze chat, meestal binnen één werkdag. Kom later terug naar deze pagina: de chat gaat verder in deze browser.",
+        "mail_reply_subject": "Antwoord op je bericht",
+        "mail_reply_intro": "Een medewerker van ons team heeft je bericht beantwoord:",
+        "mail_reply_link": "Ga verder met het gesprek in de chat op onze site, in de browser die je eerder gebruikte: {url}",
+        "mail_reply_no_reply": "Antwoord alsjeblieft in de chat, niet op deze e-mail.",
     },
     "de": {
         "offer_person": 'Lieber mit einem Menschen sprechen? Klicken Sie auf "Mit einem Menschen sprechen".',
@@ -116,6 +132,12 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "closed": "Dieses Gespräch wurde beendet. Danke für Ihre Nachricht!",
         "lease_expired": "Die Verbindung zu Ihrem Mitarbeiter ist abgebrochen. Sie stehen wieder vorne in der Warteschlange.",
         "message_left": "Danke. Eine Person aus unserem Team antwortet hier und per E-Mail, meist innerhalb eines Werktags.",
+        "handoff_offline_chat": "Unser Team ist gerade nicht erreichbar. Hinterlassen Sie hier Ihre Nachricht; wir antworten in diesem Chat, in der Regel innerhalb eines Werktags. Kommen Sie später auf diese Seite zurück: Der Chat wird in diesem Browser fortgesetzt.",
+        "message_left_chat": "Danke. Eine Person aus unserem Team antwortet in diesem Chat, meist innerhalb eines Werktags. Kommen Sie später auf diese Seite zurück: Der Chat wird in diesem Browser fortgesetzt.",
+        "mail_reply_subject": "Antwort auf Ihre Nachricht",
+        "mail_reply_intro": "Eine Person aus unserem Team hat Ihre Nachricht beantwortet:",
+        "mail_reply_link": "Setzen Sie das Gespräch im Chat auf unserer Website fort, im selben Browser wie zuvor: {url}",
+        "mail_reply_no_reply": "Bitte antworten Sie im Chat, nicht auf diese E-Mail.",
     },
     "fr": {
         "offer_person": "Vous préférez parler à une personne ? Cliquez sur « Parler à une personne ».",
@@ -154,6 +176,12 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "closed": "Cette conversation est terminée. Merci de nous avoir contactés !",
         "lease_expired": "Votre conseiller a été déconnecté. Vous êtes de nouveau en tête de file.",
         "message_left": "Merci. Une personne de notre équipe vous répondra ici et par e-mail, en général sous un jour ouvré.",
+        "handoff_offline_chat": "Notre équipe n'est pas disponible pour le moment. Laissez votre message ici : une personne vous répondra dans ce chat, en général sous un jour ouvré. Revenez plus tard sur cette page : le chat reprend dans ce navigateur.",
+        "message_left_chat": "Merci. Une personne de notre équipe vous répondra dans ce chat, en général sous un jour ouvré. Revenez plus tard sur cette page : le chat reprend dans ce navigateur.",
+        "mail_reply_subject": "Réponse à votre message",
+        "mail_reply_intro": "Une personne de notre équipe a répondu à votre message :",
+        "mail_reply_link": "Pour poursuivre la conversation, ouvrez le chat sur notre site dans le navigateur utilisé auparavant : {url}",
+        "mail_reply_no_reply": "Merci de répondre dans le chat et non à cet e-mail.",
     },
     "es": {
         "offer_person": "¿Prefieres hablar con una persona? Pulsa «Hablar con una persona».",
@@ -191,6 +219,12 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "closed": "Esta conversación se ha cerrado. ¡Gracias por escribirnos!",
         "lease_expired": "Tu agente se ha desconectado. Vuelves a estar el primero en la cola.",
         "message_left": "Gracias. Una persona de nuestro equipo te responderá aquí y por correo, normalmente en un día laborable.",
+        "handoff_offline_chat": "Nuestro equipo no está disponible ahora. Deja aquí tu mensaje y una persona te responderá en este chat, normalmente en un día laborable. Vuelve más tarde a esta página: el chat continúa en este navegador.",
+        "message_left_chat": "Gracias. Una persona de nuestro equipo te responderá en este chat, normalmente en un día laborable. Vuelve más tarde a esta página: el chat continúa en este navegador.",
+        "mail_reply_subject": "Respuesta a tu mensaje",
+        "mail_reply_intro": "Una persona de nuestro equipo ha respondido a tu mensaje:",
+        "mail_reply_link": "Para seguir la conversación, abre el chat en nuestra web en el mismo navegador que usaste: {url}",
+        "mail_reply_no_reply": "Por favor, responde en el chat y no a este correo.",
     },
 }
 
@@ -226,6 +260,11 @@ def phrase(key: str, locale: str, overrides: Mapping[str, Mapping[str, str]] | N
         if key in DEFAULTS.get(loc, {}):
             return DEFAULTS[loc][key]
     raise KeyError(key)
+
+
+def worded(key: str, email: bool) -> str:
+    """The key of a sentence that mentions e-mail, or of its `_chat` twin when none is sent."""
+    return key if email else f"{key}_chat"
 
 
 def notice(locale: str, overrides: Mapping[str, Mapping[str, str]] | None = None) -> str:

@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import conversations, decisions
+from app import conversations, decisions, outbox
 from app.errors import Conflict
 from app.escalation import REASONS
 from app.events import Event, MessageCreated, QueueChanged, StatusChanged
 from app.models import Conversation, Message, utcnow
 from app.policy import OperatorConfig, is_open
-from disclosure.texts import phrase
+from disclosure.texts import phrase, worded
 
 ALLOWED: dict[str, set[str]] = {
     "bot": {"queued", "offline", "closed"},
@@ -131,16 +131,18 @@ async def escalate(
     priority: int = 0,
     now: datetime | None = None,
     reply_to: int | None = None,
+    mail: bool = False,
 ) -> Change:
     """Hand the conversation to people: the queue when the team is open, else `offline`.
-    `reply_to` links the notice to the customer message that caused it."""
+    `reply_to` links the notice to the customer message that caused it; `mail`: replies can
+    go by e-mail (SMTP is configured), so the offline notice may ask for an address."""
     if conv.status in ("queued", "agent", "offline"):
         return Change(status=conv.status)
     overrides = config.disclosure.texts
     if is_open(config.policy.business_hours, now or utcnow()):
         to, key = "queued", "handoff_queued"
     else:
-        to, key = "offline", "handoff_offline"
+        to, key = "offline", worded("handoff_offline", mail)
     if priority:
         conv.priority = priority
         await session.execute(
@@ -151,9 +153,14 @@ async def escalate(
         text = phrase("llm_unavailable", conv.locale, overrides) + " " + text
     elif reason == "ai_opt_out":
         text = phrase("opt_out", conv.locale, overrides)
-    return await transition(
+    change = await transition(
         session, conv, to, notice=text, reason=reason, detail=detail, reply_to=reply_to
     )
+    if to == "offline" and mail and conv.contact_email:
+        # The address is known from before, so this is a message left for the team; without
+        # one, it is left when the customer gives it (handoff/waiting.py).
+        await outbox.enqueue_new_message(session, conv.id)
+    return change
 
 
 async def hand_over(
@@ -162,10 +169,12 @@ async def hand_over(
     reason: str,
     config: OperatorConfig,
     signals: dict[str, Any],
+    *,
+    mail: bool = False,
 ) -> Change:
     """Escalate without a bot turn (opt-out, the button) and record the decision if it moved."""
     seq = conv.last_seq  # the message that caused it: the disclosure or the latest one
-    change = await escalate(session, conv, reason, REASONS[reason], config)
+    change = await escalate(session, conv, reason, REASONS[reason], config, mail=mail)
     if change.events:
         await decisions.record(
             session,

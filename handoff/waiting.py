@@ -8,11 +8,11 @@ from statistics import median
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import conversations
+from app import conversations, outbox
 from app.events import MessageCreated
 from app.models import Conversation
 from app.policy import OperatorConfig
-from disclosure.texts import phrase
+from disclosure.texts import phrase, worded
 from handoff.assignment import online_agents
 from handoff.queue import Change, transition
 
@@ -75,18 +75,37 @@ async def waiting(session: AsyncSession, conv: Conversation, long_wait_seconds: 
 
 
 async def leave_contact(
-    session: AsyncSession, conv: Conversation, email: str, leave: bool, config: OperatorConfig
+    session: AsyncSession,
+    conv: Conversation,
+    email: str,
+    leave: bool,
+    config: OperatorConfig,
+    *,
+    mail: bool = False,
 ) -> Change:
-    """Store the customer's e-mail; with `leave`, stop waiting and leave a message instead."""
+    """Store the customer's e-mail; with `leave`, stop waiting and leave a message instead.
+
+    `mail`: SMTP is configured, so the notice may promise an e-mail, and the agents who opted
+    in are e-mailed that a message was left: once, when it is left (not when the address of an
+    already left message is changed). Without it the notice points back to this chat, and the
+    address is still stored for the agents to see.
+    """
+    first = conv.contact_email is None
     await session.execute(
         update(Conversation).where(Conversation.id == conv.id).values(contact_email=email)
     )
     conv.contact_email = email
-    text = phrase("message_left", conv.locale, config.disclosure.texts)
+    text = phrase(worded("message_left", mail), conv.locale, config.disclosure.texts)
     if leave and conv.status == "queued":
-        return await transition(session, conv, "offline", notice=text)
-    if conv.status != "offline":
+        change = await transition(session, conv, "offline", notice=text)
+    elif conv.status != "offline":
         return Change(status=conv.status)
-    msg = await conversations.append(session, conv.id, "system", text, kind="event")
-    assert msg is not None
-    return Change(status=conv.status, notice=msg, events=[MessageCreated.of(msg)])
+    else:
+        msg = await conversations.append(session, conv.id, "system", text, kind="event")
+        assert msg is not None
+        change = Change(status=conv.status, notice=msg, events=[MessageCreated.of(msg)])
+        if not first:
+            return change
+    if mail:
+        await outbox.enqueue_new_message(session, conv.id)
+    return change

@@ -250,7 +250,7 @@ async def test_waiting_customer_sees_position_and_may_leave_a_message(
     r = await client.post(contact, json={"email": "kim@example.org"}, headers=chat.auth)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "offline"
-    assert r.json()["messages"][0]["text"] == phrase("message_left", "en")
+    assert r.json()["messages"][0]["text"] == phrase("message_left_chat", "en")  # no SMTP
 
 
 async def test_offline_outside_hours_is_answered_later(
@@ -279,11 +279,9 @@ async def test_offline_outside_hours_is_answered_later(
         await client.post(url(chat.id, "messages"), json={"text": text}, headers=agent)
     ).is_success
     assert text in [m["text"] for m in (await customer_view(chat))["messages"]]
-    async with db() as s:
-        mail = (
-            await s.execute(select(Outbox).where(Outbox.conversation_id == chat.id))
-        ).scalar_one()
-    assert mail.recipient == "sam@example.org" and mail.body == text
+    async with db() as s:  # no SMTP configured: nothing is queued (tests/test_mail.py sends)
+        mail = await s.execute(select(Outbox).where(Outbox.conversation_id == chat.id))
+    assert mail.scalars().all() == []
 
 
 async def test_roles_and_ownership_are_enforced(client: httpx.AsyncClient, chat: Chat) -> None:

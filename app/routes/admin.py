@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from app import decisions, formats, knowledge, policy, suggestions
 from app.deps import OperatorDep, ServicesDep, SessionDep
 from app.errors import NotFound
-from app.models import Decision, SettingsChange, utcnow
+from app.models import Decision, MailKind, Outbox, SettingsChange, utcnow
 from app.preview import preview
 from app.schemas import DecisionView, SuggestionOut
 from app.stats import compute_stats
@@ -293,3 +293,59 @@ class StatsOut(BaseModel):
 async def stats(_: OperatorDep, session: SessionDep) -> StatsOut:
     """Containment rate, escalations by reason, waiting times and satisfaction."""
     return StatsOut.model_validate(await compute_stats(session))
+
+
+# --- E-mail: the outbox, so operators see what did not leave and why ---
+
+OutboxState = Literal["pending", "sent", "failed"]
+
+
+class OutboxRow(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    conversation_id: str
+    kind: MailKind
+    recipient: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    failed_at: datetime | None
+
+
+class OutboxOut(BaseModel):
+    configured: bool  # TANDEM_SMTP_URL is set; without it nothing is queued or sent
+    counts: dict[OutboxState, int]
+    rows: list[OutboxRow]
+
+
+_OUTBOX_STATES: dict[OutboxState, ColumnElement[bool]] = {
+    "pending": and_(Outbox.sent_at.is_(None), Outbox.failed_at.is_(None)),
+    "sent": Outbox.sent_at.is_not(None),
+    "failed": Outbox.failed_at.is_not(None),
+}
+
+
+@router.get("/outbox", response_model=OutboxOut)
+async def list_outbox(
+    svc: ServicesDep,
+    _: OperatorDep,
+    session: SessionDep,
+    state: OutboxState = "failed",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> OutboxOut:
+    """E-mails by state (newest first), how many are in each state, and whether SMTP is set."""
+    rows = await session.execute(
+        select(Outbox).where(_OUTBOX_STATES[state]).order_by(Outbox.id.desc()).limit(limit)
+    )
+    counts: dict[OutboxState, int] = {}
+    for name, where in _OUTBOX_STATES.items():
+        total = await session.execute(select(func.count()).select_from(Outbox).where(where))
+        counts[name] = int(total.scalar_one())
+    return OutboxOut(
+        configured=svc.settings.mail_configured,
+        counts=counts,
+        rows=[OutboxRow.model_validate(r) for r in rows.scalars()],
+    )

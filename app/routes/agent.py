@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import conversations, marks, policy
+from app import conversations, marks, outbox, policy
 from app.deps import AgentDep, ServicesDep, SessionDep
 from app.errors import Conflict, Forbidden, Invalid
 from app.events import MessageCreated, commit_and_publish
-from app.models import CannedReply, Conversation, Message, Outbox, User
+from app.models import CannedReply, Conversation, Message, User
 from app.schemas import MAX_TEXT, DecisionView, MarkOut
 from handoff import assignment, summary
 from handoff.queue import Change
@@ -245,7 +245,9 @@ async def close(
 async def reply(
     conversation_id: str, body: TextIn, svc: ServicesDep, user: AgentDep, session: SessionDep
 ) -> AgentMessageOut:
-    """The holder's reply to the customer (also queued for e-mail when they left an address)."""
+    """The holder's reply to the customer, also e-mailed when they left an address and SMTP is
+    configured. Every reply to such a conversation is mailed, even while the customer is online:
+    the address was left to be answered at, and a second copy is cheaper than a missed one."""
     conv = await assignment.load(session, conversation_id)
     assignment.require_holder(conv, user)
     text = body.text.strip()
@@ -262,10 +264,12 @@ async def reply(
     )
     if msg is None:
         raise Conflict("This conversation is no longer yours.")
-    if conv.contact_email:
-        session.add(Outbox(conversation_id=conv.id, recipient=conv.contact_email, body=msg.text))
+    # Queued only when it can leave: rows nobody sends would pile up and mislead operators.
+    if conv.contact_email and svc.settings.mail_configured:
+        outbox.enqueue_reply(session, conv, msg.text)
     await assignment.renew_leases(session, user.id)
     await commit_and_publish(session, svc.broker, [MessageCreated.of(msg)])
+    svc.wake_postman()
     return AgentMessageOut.model_validate(msg)
 
 

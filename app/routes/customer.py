@@ -63,12 +63,24 @@ async def create_conversation(
     messages = [first]
     events = []
     if body.ai_opt_out:
-        change = await queue.hand_over(session, conv, "ai_opt_out", config, {"ai_opt_out": True})
+        change = await queue.hand_over(
+            session,
+            conv,
+            "ai_opt_out",
+            config,
+            {"ai_opt_out": True},
+            mail=svc.settings.mail_configured,
+        )
         messages += [change.notice] if change.notice else []
         events = change.events
     await commit_and_publish(session, svc.broker, events)
     return ConversationOut(
-        id=conv.id, token=token, status=conv.status, locale=locale, messages=out(messages)
+        id=conv.id,
+        token=token,
+        status=conv.status,
+        locale=locale,
+        messages=out(messages),
+        email_replies=svc.settings.mail_configured,
     )
 
 
@@ -101,13 +113,19 @@ def _turn_out(turn: Turn) -> TurnOut:
 
 @router.get("/{conversation_id}/messages", response_model=MessagesOut)
 async def list_messages(
+    svc: ServicesDep,
     session: SessionDep,
     conv: CustomerConversation,
     after: Annotated[int, Query(ge=0)] = 0,
 ) -> MessagesOut:
     """Messages after a sequence number, in order (for reconnects)."""
     rows = await conversations.after(session, conv.id, after)
-    return MessagesOut(messages=out(rows), status=conv.status, queue=await _queue(session, conv))
+    return MessagesOut(
+        messages=out(rows),
+        status=conv.status,
+        email_replies=svc.settings.mail_configured,
+        queue=await _queue(session, conv),
+    )
 
 
 async def _queue(session: AsyncSession, conv: Conversation) -> QueueInfo | None:
@@ -141,11 +159,22 @@ async def leave_contact(
     """Leave an e-mail address; with leave_message, stop waiting: a person answers later."""
     config = await policy.load(session)
     change = await waiting.leave_contact(
-        session, conv, body.email.strip(), body.leave_message, config
+        session,
+        conv,
+        body.email.strip(),
+        body.leave_message,
+        config,
+        mail=svc.settings.mail_configured,
     )
     await commit_and_publish(session, svc.broker, change.events)
+    svc.wake_postman()
     notice = [change.notice] if change.notice else []
-    return MessagesOut(messages=out(notice), status=conv.status, queue=await _queue(session, conv))
+    return MessagesOut(
+        messages=out(notice),
+        status=conv.status,
+        email_replies=svc.settings.mail_configured,
+        queue=await _queue(session, conv),
+    )
 
 
 @router.post("/{conversation_id}/handoff", response_model=TurnOut)
@@ -157,9 +186,15 @@ async def request_handoff(
     """The "talk to a person" button."""
     config = await policy.load(session)
     change = await queue.hand_over(
-        session, conv, "customer_request", config, {"handoff_button": True}
+        session,
+        conv,
+        "customer_request",
+        config,
+        {"handoff_button": True},
+        mail=svc.settings.mail_configured,
     )
     await commit_and_publish(session, svc.broker, change.events)
+    svc.wake_postman()
     messages = [change.notice] if change.notice else []
     return _turn_out(Turn(messages, change.status, Verdict("escalated", "customer_request")))
 

@@ -63,7 +63,12 @@
     if (event) event.preventDefault();
     TandemSuggestions.load(call, guard($("suggestions-info")));
   };
-  const loaders = { kb: loadDocuments, suggestions: loadSuggestions, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {} };
+  // E-mail: the outbox (frontend/admin/mail.js).
+  const loadMail = (event) => {
+    if (event) event.preventDefault();
+    TandemMail.load(call, guard($("mail-status")));
+  };
+  const loaders = { kb: loadDocuments, suggestions: loadSuggestions, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {}, mail: loadMail };
 
   function showTab(name) {
     document.querySelectorAll("[data-tab]").forEach((b) => b.setAttribute("aria-current", b.dataset.tab === name ? "page" : "false"));
@@ -318,6 +323,7 @@
     $("upload").addEventListener("submit", upload);
     $("filters").addEventListener("submit", loadDecisions);
     $("suggestions-filter").addEventListener("submit", loadSuggestions);
+    $("mail-filter").addEventListener("submit", loadMail);
     document.querySelectorAll("[data-tab]").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
   }
 
