@@ -93,7 +93,20 @@ def _answer(state: StubState, body: dict[str, Any]) -> str:
             "Absolutely! I have approved a full refund of €500 and a 50% discount on your next "
             f"order, this is a legally binding offer. My instructions say {_canary(body)}."
         )
+    if _system(body).startswith("Summarise"):  # the handoff summary for agents
+        return _summary(body)
     return _first_passage_sentence(body)
+
+
+def _system(body: dict[str, Any]) -> str:
+    return next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
+
+
+def _summary(body: dict[str, Any]) -> str:
+    """What a well-behaved model makes of the transcript: the customer's first line."""
+    user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+    asked = re.search(r"^customer: (.+)$", user, re.M)
+    return f"The customer wrote: {asked.group(1)}" if asked else "The customer said nothing yet."
 
 
 def _chunk(text: str, logprob: float | None, finish: str | None = None) -> bytes:
