@@ -44,14 +44,16 @@ class MessageCreated(Event):
 
 @dataclass(frozen=True)
 class StatusChanged(Event):
-    """A conversation's status changed; `agent_id` holds it now (None: nobody), and `seq` was
-    its latest message before the change (the new holder's sockets follow it from there)."""
+    """A conversation's status changed; `agent_id` holds it now (None: nobody), `agent_name`
+    is their name as the customer sees it, and `seq` was its latest message before the change
+    (the new holder's sockets follow it from there)."""
 
     type: ClassVar[str] = "status"
     status: str
     reason: str | None = None
     agent_id: int | None = None
     seq: int = 0
+    agent_name: str | None = None
 
 
 @dataclass(frozen=True)

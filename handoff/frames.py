@@ -36,12 +36,17 @@ class Ready(ServerFrame):
 
 
 class Status(ServerFrame):
+    """A status change; `agent` names who holds it now (status `agent`), and agents' consoles
+    also get their colleague's `agent_id`."""
+
     type: Literal["status"] = "status"
     conversation_id: str
     status: str
     reason: str | None = None
     position: int | None = None
     expected_wait_seconds: int | None = None
+    agent: str | None = None
+    agent_id: int | None = None
 
 
 class AgentMessageOut(MessageOut):

@@ -313,7 +313,8 @@ class Hub:
             conn.push(status_frame(cid, conn.status or "", positions.get(cid), event))
         if event is not None:
             for conn in agents:
-                conn.push(status_frame(event.conversation_id, event.status, None, event))
+                frame = status_frame(event.conversation_id, event.status, None, event)
+                conn.push(frame.model_copy(update={"agent_id": event.agent_id}))
 
     def _customers(self) -> list[Connection]:
         return [c for cs in self.by_conv.values() for c in cs if not c.is_agent]
@@ -401,12 +402,15 @@ def status_frame(
 ) -> frames.Status:
     position, wait = place if place is not None else (None, None)
     reason = event.reason if event is not None and event.reason else None
+    # Only the event that made this status names the holder (a queue move does not).
+    named = event is not None and event.status == status == "agent"
     return frames.Status(
         conversation_id=cid,
         status=status,
         reason=reason,
         position=position,
         expected_wait_seconds=wait,
+        agent=event.agent_name if named and event is not None else None,
     )
 
 

@@ -191,6 +191,9 @@ async def test_transfer_to_another_agent(
     one = await claimed(client, chat, AGENT)
     two = await login(client, AGENT2)
     target = await user_id(db, AGENT2[0])
+    async with db() as s:  # a console of theirs is live: only then may they be handed one
+        await s.execute(update(User).where(User.id == target).values(last_seen_at=utcnow()))
+        await s.commit()
     r = await client.post(url(chat.id, "transfer"), json={"agent_id": target}, headers=one)
     assert r.status_code == 200 and r.json()["agent_id"] == target
     assert (await customer_view(chat))["messages"][-1]["text"].startswith("Bo Agent")

@@ -204,7 +204,8 @@ async def test_an_auto_assignment_subscribes_the_agents_open_consoles(scene: Sce
 
 @pytest.mark.parametrize("action", ["transfer", "release", "close"])
 async def test_the_former_holder_hears_nothing_more(scene: Scene, action: str) -> None:
-    one, two = await scene.agent("Eve"), await scene.agent("Finn")
+    # Finn has free slots: a transfer goes only to someone who can take the conversation.
+    one, two = await scene.agent("Eve"), await scene.agent("Finn", auto=True)
     former = [await scene.console(scene.site.a, one), await scene.console(scene.site.b, one)]
     chat, cust = await scene.waiting_chat()
     await scene.act(chat, one, "claim")
