@@ -1,0 +1,232 @@
+"""The agent console in a real browser (Debian's chromium): acting on a conversation never shows
+a false error, a new handoff is announced, the signals read as sentences, and a phone fits."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.llm_stub import StubState, ThreadedServer
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+ALEX = ("agent@example.com", "agent-password")
+BO = ("agent2@example.com", "agent-password")
+expect.set_options(timeout=15_000)
+WIDE = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > innerWidth + 1 && e.offsetParent !== null)
+  .slice(0, 15).map(e => e.tagName + '#' + e.id + '.' + e.className)"""  # what overflows
+
+
+class Watched:
+    """A page with every console error and failed (4xx/5xx) response it saw."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.page = context.new_page()
+        self.problems: list[str] = []
+        self.page.on(
+            "console",
+            lambda m: self.problems.append(f"console: {m.text}") if m.type == "error" else None,
+        )
+        self.page.on(
+            "response",
+            lambda r: self.problems.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
+        self.page.on("dialog", lambda d: d.accept())
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's browser with `apt-get install chromium`"
+        )
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def console(
+    browser: Browser,
+    server: ThreadedServer,
+    who: tuple[str, str],
+    size: tuple[int, int] = (1280, 800),
+) -> Watched:
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="en-GB")
+    w = Watched(context)
+    w.page.goto(server.url + "/console")
+    w.page.fill("#email", who[0])
+    w.page.fill("#password", who[1])
+    w.page.click("#login button[type=submit]")
+    expect(w.page.locator("#live")).to_be_visible()
+    expect(w.page.locator("#presence")).to_be_visible()
+    return w
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def waiting(http: httpx.Client, text: str | None = None) -> str:
+    """A conversation handed to the team: by the button, or by asking for a person."""
+    r = http.post("/api/v1/conversations", json={})
+    assert r.status_code == 201, r.text
+    cid, auth = r.json()["id"], {"Authorization": f"Bearer {r.json()['token']}"}
+    if text is None:
+        r = http.post(f"/api/v1/conversations/{cid}/handoff", headers=auth)
+    else:
+        r = http.post(f"/api/v1/conversations/{cid}/messages", json={"text": text}, headers=auth)
+    assert r.status_code == 200 and r.json()["status"] == "queued", r.text
+    return str(cid)
+
+
+@pytest.fixture
+def nobody_takes(server: ThreadedServer) -> Iterator[None]:
+    """Both agents away (online again afterwards): no conversation is auto-assigned to one of
+    them behind a test's back, whichever consoles are still counted as connected."""
+
+    def everyone(presence: str) -> None:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            for email, password in (ALEX, BO):
+                r = http.post("/api/v1/auth/login", json={"email": email, "password": password})
+                bearer = {"Authorization": f"Bearer {r.json()['token']}"}
+                r = http.patch("/api/v1/agent/me", json={"presence": presence}, headers=bearer)
+                assert r.status_code == 200, r.text
+
+    everyone("away")
+    yield
+    everyone("online")
+
+
+def set_presence(w: Watched, value: str) -> None:
+    with w.page.expect_response(
+        lambda r: r.url.endswith("/agent/me") and r.request.method == "PATCH"
+    ):
+        w.page.select_option("#presence", value)
+
+
+def open_waiting(w: Watched, cid: str) -> None:
+    w.page.locator(f"#queue button[aria-label*='{cid}']").click()
+    expect(w.page.locator("#view-title")).to_have_text(f"Conversation {cid}")
+
+
+def quiet(w: Watched) -> None:
+    """No error on screen, in the console or in a response."""
+    w.page.wait_for_timeout(1500)  # events and refreshes the action set off have arrived
+    expect(w.page.locator("#action-error")).to_be_empty()
+    assert w.problems == []
+
+
+def test_claim_transfer_release_and_close_show_no_false_error(
+    browser: Browser, server: ThreadedServer, llm: StubState, nobody_takes: None
+) -> None:
+    alex = console(browser, server, ALEX)
+    bo = console(browser, server, BO)
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        cid = waiting(http)
+    page = alex.page
+    open_waiting(alex, cid)
+    expect(page.locator("#release")).to_be_disabled()
+    page.click("#claim")
+    expect(page.locator("#conv-status")).to_have_text("agent")
+    expect(page.locator("#claim")).to_be_disabled()
+    expect(page.locator("#release")).to_be_enabled()
+
+    page.click("#transfer")  # Bo is away: nobody to pick
+    expect(page.locator("#transfer-none")).to_be_visible()
+    page.click("#transfer-cancel")
+    set_presence(bo, "online")
+    page.click("#transfer")
+    expect(page.locator("#transfer-to option")).to_contain_text(["Bo Agent"])
+    shot(page, "console-transfer-picker")
+    page.click("#transfer-go")
+    expect(page.locator("#conv-status")).to_have_text("agent: Bo Agent")
+    expect(page.locator("#readonly")).to_contain_text("Bo Agent holds this conversation")
+    for button in ("#claim", "#release", "#transfer", "#close", "#send"):
+        expect(page.locator(button)).to_be_disabled()
+    expect(page.locator("#transcript")).to_contain_text("Alex Agent from our team has joined")
+    set_presence(bo, "away")  # online, Bo would be given the next ones
+    quiet(alex)
+    shot(page, "console-after-transfer")
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        cids = [cid, waiting(http), waiting(http)]
+
+    open_waiting(alex, cids[1])
+    page.click("#claim")
+    expect(page.locator("#release")).to_be_enabled()
+    page.click("#release")
+    expect(page.locator("#conv-status")).to_have_text("bot")
+    expect(page.locator("#readonly")).to_contain_text("The AI holds this conversation again")
+    quiet(alex)
+
+    open_waiting(alex, cids[2])
+    page.click("#claim")
+    expect(page.locator("#close")).to_be_enabled()
+    page.click("#close")
+    expect(page.locator("#conv-status")).to_have_text("closed")
+    expect(page.locator("#close")).to_be_disabled()
+    quiet(alex)
+    assert bo.problems == []
+
+
+def test_a_new_handoff_counts_in_the_title_until_the_queue_is_looked_at(
+    browser: Browser, server: ThreadedServer, llm: StubState, nobody_takes: None
+) -> None:
+    alex = console(browser, server, ALEX)
+    page = alex.page
+    expect(page).to_have_title("Tandem — agent console")
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        waiting(http)
+    expect(page).to_have_title(re.compile(r"^\(1\) Tandem — agent console$"))
+    page.click("#tab-queue")
+    expect(page).to_have_title("Tandem — agent console")
+    assert alex.problems == []
+
+
+def test_signals_read_as_sentences_and_the_customer_is_shown(
+    browser: Browser, server: ThreadedServer, llm: StubState, nobody_takes: None
+) -> None:
+    alex = console(browser, server, ALEX)
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        cid = waiting(http, "I want to talk to a human please, where is my parcel?")
+    open_waiting(alex, cid)
+    signals = alex.page.locator("#signals")
+    expect(signals).to_contain_text("The customer asked for a person")
+    expect(signals).to_contain_text("%")
+    text = signals.inner_text()
+    assert "{" not in text and "chunk" not in text and "document_id" not in text, text
+    expect(alex.page.locator("#contact")).to_contain_text("Language: en")
+    shot(alex.page, "console-desktop")
+    assert alex.problems == []
+
+
+def test_the_console_fits_a_phone(
+    browser: Browser, server: ThreadedServer, llm: StubState, nobody_takes: None
+) -> None:
+    alex = console(browser, server, ALEX, size=(390, 844))
+    page = alex.page
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        cid = waiting(http, "I want to talk to a human please, my parcel is late")
+    fits = "document.documentElement.scrollWidth <= window.innerWidth"
+    assert page.evaluate(fits)
+    shot(page, "console-phone-queue")
+    open_waiting(alex, cid)
+    expect(page.locator("#side-body")).to_be_hidden()  # the list folds away
+    assert page.evaluate(fits), page.evaluate(WIDE)
+    shot(page, "console-phone")
+    page.click("#side-toggle")
+    page.click("#tab-history")
+    expect(page.locator("#history-pane")).to_be_visible()
+    assert page.evaluate(fits)
+    assert alex.problems == []
