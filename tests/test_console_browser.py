@@ -230,3 +230,29 @@ def test_the_console_fits_a_phone(
     expect(page.locator("#history-pane")).to_be_visible()
     assert page.evaluate(fits)
     assert alex.problems == []
+
+
+def test_operators_set_capacity_in_the_team_section(
+    browser: Browser, server: ThreadedServer
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    w = Watched(context)
+    page = w.page
+    page.goto(server.url + "/admin")
+    page.fill("#email", "operator@example.com")
+    page.fill("#password", "operator-password")
+    page.click("#login button[type=submit]")
+    page.click("[data-tab=team]")
+    box = page.get_by_label("Capacity of Bo Agent")
+    expect(box).to_be_visible()
+    before = box.input_value()
+    box.fill("5")
+    box.press("Enter")
+    expect(page.locator("#team-info")).to_have_text(
+        "Bo Agent now holds up to 5 conversation(s) at once."
+    )
+    shot(page, "admin-team")
+    box.fill(before)
+    box.press("Enter")
+    expect(page.locator("#team-info")).to_contain_text(f"up to {before} ")
+    assert w.problems == []

@@ -63,7 +63,8 @@
     if (event) event.preventDefault();
     TandemSuggestions.load(call, guard($("suggestions-info")));
   };
-  const loaders = { kb: loadDocuments, suggestions: loadSuggestions, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {} };
+  const loadTeam = () => TandemTeamAdmin.load(call, guard($("team-info")));
+  const loaders = { kb: loadDocuments, suggestions: loadSuggestions, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {}, team: loadTeam };
 
   function showTab(name) {
     document.querySelectorAll("[data-tab]").forEach((b) => b.setAttribute("aria-current", b.dataset.tab === name ? "page" : "false"));
