@@ -99,6 +99,20 @@ class SessionEnded(Event):
         return cls("", token_hash)
 
 
+@dataclass(frozen=True)
+class PresenceChanged(Event):
+    """An agent set their presence (online, away, offline): colleagues' consoles update their
+    team list and transfer picker. It belongs to no conversation (conversation_id is empty)."""
+
+    type: ClassVar[str] = "presence"
+    agent_id: int
+    presence: str
+
+    @classmethod
+    def of(cls, agent_id: int, presence: str) -> PresenceChanged:
+        return cls("", agent_id, presence)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -109,6 +123,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         DraftDiscarded,
         Typing,
         SessionEnded,
+        PresenceChanged,
     )
 }
 

@@ -102,6 +102,14 @@ class Preview(ServerFrame):
     text: str
 
 
+class Presence(ServerFrame):
+    """A colleague set their presence (agents only)."""
+
+    type: Literal["presence"] = "presence"
+    agent_id: int
+    presence: str
+
+
 class Resync(ServerFrame):
     type: Literal["resync"] = "resync"
     conversation_id: str
@@ -139,6 +147,7 @@ Outbound = (
     | Typing
     | Queue
     | Preview
+    | Presence
     | Resync
     | Ack
     | Error
@@ -156,6 +165,7 @@ SERVER_FRAMES: dict[str, type[ServerFrame]] = {
         Typing,
         Queue,
         Preview,
+        Presence,
         Resync,
         Ack,
         Error,

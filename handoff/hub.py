@@ -21,6 +21,7 @@ from app.events import (
     DraftDiscarded,
     Event,
     MessageCreated,
+    PresenceChanged,
     QueueChanged,
     SessionEnded,
     StatusChanged,
@@ -241,6 +242,9 @@ class Hub:
         cid = event.conversation_id
         if isinstance(event, SessionEnded):
             self.end_logins({event.token_hash})
+        elif isinstance(event, PresenceChanged):
+            for conn in self.agents:
+                conn.push(frames.Presence(agent_id=event.agent_id, presence=event.presence))
         elif isinstance(event, MessageCreated):
             for conn in self.by_conv.get(cid, ()):
                 conn.push(Sync(cid, event.seq, event.message))

@@ -3,6 +3,7 @@ who can take the conversation, canned replies, the history and capacity; SQLite 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,6 +18,8 @@ from app.models import Presence, User, utcnow
 from app.policy import load as load_policy
 from handoff import assignment
 from tests.conftest import Chat
+from tests.llm_stub import ThreadedServer
+from tests.test_websockets import open_socket, until
 
 AGENT = ("agent@example.com", "agent-password")
 AGENT2 = ("agent2@example.com", "agent-password")
@@ -92,6 +95,22 @@ async def test_presence_is_set_by_the_agent_and_validated(
     assert (listed["Alex Agent"]["presence"], listed["Alex Agent"]["online"]) == ("away", False)
     assert listed["Bo Agent"]["presence"] == "offline"  # no console: offline whatever they chose
     assert listed["Bo Agent"]["capacity"] == 3 and listed["Bo Agent"]["free"] == 3
+
+
+async def test_colleagues_hear_a_presence_change(
+    client: httpx.AsyncClient, server: ThreadedServer, db: async_sessionmaker[AsyncSession]
+) -> None:
+    alex = await login(client, AGENT)
+    ws = await open_socket(server, "/api/v1/agent/ws")
+    try:
+        bo_token = (await login(client, AGENT2))["Authorization"].removeprefix("Bearer ")
+        await ws.send(json.dumps({"type": "auth", "token": bo_token}))
+        await until(ws, lambda f: f["type"] == "ready")
+        me = (await client.patch(ME, json={"presence": "away"}, headers=alex)).json()
+        heard = await until(ws, lambda f: f["type"] == "presence")
+        assert heard[-1] == {"type": "presence", "agent_id": me["id"], "presence": "away"}
+    finally:
+        await ws.close()
 
 
 async def test_auto_assignment_and_waiting_skip_away_agents(

@@ -6,7 +6,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from app.deps import AgentDep, SessionDep
+from app.deps import AgentDep, ServicesDep, SessionDep
+from app.events import PresenceChanged, commit_and_publish
 from app.models import Presence, User
 from handoff import assignment
 
@@ -62,13 +63,16 @@ async def get_me(user: AgentDep) -> MeOut:
 
 
 @router.patch("/me", response_model=MeOut)
-async def patch_me(body: MeIn, user: AgentDep, session: SessionDep) -> MeOut:
-    """Set your presence (`away`: no new conversations) or your e-mail alert opt-in."""
+async def patch_me(body: MeIn, svc: ServicesDep, user: AgentDep, session: SessionDep) -> MeOut:
+    """Set your presence (`away`: no new conversations) or your e-mail alert opt-in;
+    colleagues' consoles hear of a presence change (a `presence` frame)."""
+    changed = body.presence is not None and body.presence != user.presence
     if body.presence is not None:
         user.presence = body.presence
     if body.notify_new_messages is not None:
         user.notify_new_messages = body.notify_new_messages
-    await session.commit()
+    events = [PresenceChanged.of(user.id, user.presence)] if changed else []
+    await commit_and_publish(session, svc.broker, events)
     return _me(user)
 
 

@@ -350,6 +350,9 @@
       case "preview":
         showPreview(ev);
         break;
+      case "presence": // a colleague is away or back: the team list and the picker follow
+        TandemTeam.load().then(renderControls);
+        break;
       case "resync":
         loadQueue();
         refresh();
