@@ -61,14 +61,18 @@ def console(
     server: ThreadedServer,
     who: tuple[str, str],
     size: tuple[int, int] = (1280, 800),
+    socket: bool = True,
 ) -> Watched:
+    """A logged-in console; without `socket`, its websocket is refused (the polling fallback)."""
     context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="en-GB")
     w = Watched(context)
+    if not socket:
+        w.page.route_web_socket("**/api/v1/agent/ws", lambda ws: ws.close())
     w.page.goto(server.url + "/console")
     w.page.fill("#email", who[0])
     w.page.fill("#password", who[1])
     w.page.click("#login button[type=submit]")
-    expect(w.page.locator("#live")).to_be_visible()
+    expect(w.page.locator("#live")).to_be_visible(visible=socket)
     expect(w.page.locator("#presence")).to_be_visible()
     return w
 
@@ -176,6 +180,31 @@ def test_claim_transfer_release_and_close_show_no_false_error(
     page.click("#close")
     expect(page.locator("#conv-status")).to_have_text("closed")
     expect(page.locator("#close")).to_be_disabled()
+    quiet(alex)
+    assert bo.problems == []
+
+
+def test_a_transfer_while_polling_shows_no_false_error(
+    browser: Browser, server: ThreadedServer, llm: StubState, nobody_takes: None
+) -> None:
+    """The error users saw: with the socket down, the console polled the conversation it had
+    just transferred and showed the server's (right) refusal as an error."""
+    alex = console(browser, server, ALEX, socket=False)
+    bo = console(browser, server, BO)
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        cid = waiting(http)
+    page = alex.page
+    open_waiting(alex, cid)
+    page.click("#claim")
+    expect(page.locator("#release")).to_be_enabled()
+    set_presence(bo, "online")
+    page.click("#transfer")
+    bo_option = page.locator("#transfer-to option", has_text="Bo Agent")
+    page.select_option("#transfer-to", bo_option.get_attribute("value"))
+    page.click("#transfer-go")
+    expect(page.locator("#conv-status")).to_have_text("agent: Bo Agent")
+    set_presence(bo, "away")
+    page.wait_for_timeout(4000)  # past a polling round (every 3 s)
     quiet(alex)
     assert bo.problems == []
 
