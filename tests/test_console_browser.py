@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -285,3 +286,55 @@ def test_operators_set_capacity_in_the_team_section(
     box.press("Enter")
     expect(page.locator("#team-info")).to_contain_text(f"up to {before} ")
     assert w.problems == []
+
+
+def test_canned_replies_and_the_history_in_the_console(
+    browser: Browser, server: ThreadedServer, llm: StubState, nobody_takes: None
+) -> None:
+    alex = console(browser, server, ALEX)
+    page = alex.page
+    tag = uuid.uuid4().hex[:8]
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        cid = waiting(http, f"I want to talk to a human please, order {tag}")
+    open_waiting(alex, cid)
+    expect(page.locator("#as-note")).to_be_checked()  # waiting: only notes
+    page.click("#claim")
+    expect(page.locator("#send")).to_be_enabled()
+    expect(page.locator("#as-note")).not_to_be_checked()  # held: a reply to the customer
+
+    page.click("#canned-manage")
+    page.fill("#canned-shortcut", f"thx-{tag}")
+    page.fill("#canned-text", "Thanks for waiting.")
+    page.click("#canned-save")
+    page.get_by_role("button", name=f"Edit /thx-{tag}").click()
+    page.fill("#canned-text", f"Thanks for waiting, order {tag} is on its way.")
+    page.click("#canned-save")
+    expect(page.locator("#canned-list")).to_contain_text(f"order {tag} is on its way")
+    shot(page, "console-canned")
+    page.click("#canned-done")
+
+    page.locator("#reply-text").press_sequentially(f"/thx-{tag} ")
+    expect(page.locator("#reply-text")).to_have_value(
+        f"Thanks for waiting, order {tag} is on its way."
+    )
+    page.click("#send")
+    expect(page.locator("#transcript li.agent:not(.note)").last).to_contain_text("is on its way")
+    page.click("#close")
+    expect(page.locator("#conv-status")).to_have_text("closed")
+
+    page.click("#tab-history")
+    page.fill("#history-q", tag.upper())
+    page.click("#history-search button[type=submit]")
+    found = page.locator(f"#history li[data-id='{cid}'] button")
+    expect(found).to_be_visible()
+    found.click()
+    expect(page.locator("#view-title")).to_have_text(f"Conversation {cid}")
+    expect(page.locator("#readonly")).to_contain_text("closed")
+    expect(page.locator("#claim")).to_be_disabled()
+    shot(page, "console-history")
+
+    page.click("#canned-manage")
+    page.get_by_role("button", name=f"Delete /thx-{tag}").click()
+    expect(page.locator("#canned-list")).not_to_contain_text(f"thx-{tag}")
+    page.click("#canned-done")
+    quiet(alex)

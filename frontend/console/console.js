@@ -9,6 +9,7 @@
   let current = null; // the open conversation's id
   let shown = null; // the open conversation as last heard of: {id, status, agent_id, ...}
   let lastTeamLoad = 0;
+  let forcedNote = false; // the note box was ticked because only notes were possible
   let seqs = new Set(); // the seqs in the open transcript
   const previews = new Map(); // waiting conversation id -> {seq, text} of its latest message
   let resumed = new Set(); // held conversations followed live on this socket
@@ -220,7 +221,8 @@
     $("release").disabled = $("transfer").disabled = !mine;
     $("close").disabled = !(mine || waiting(conv) || (operator && conv.status === "agent"));
     const noting = !mine && mayRead(conv); // not the holder: internal notes only
-    if (noting) $("as-note").checked = true;
+    if (noting !== forcedNote) $("as-note").checked = noting; // and back to replies on a claim
+    forcedNote = noting;
     $("as-note").disabled = !mine;
     $("reply").classList.toggle("note", $("as-note").checked);
     const writable = mine || noting;
