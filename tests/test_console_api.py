@@ -19,7 +19,7 @@ from app.policy import load as load_policy
 from handoff import assignment
 from tests.conftest import Chat
 from tests.llm_stub import ThreadedServer
-from tests.test_websockets import open_socket, until
+from tests.test_websockets import customer, open_socket, until
 
 AGENT = ("agent@example.com", "agent-password")
 AGENT2 = ("agent2@example.com", "agent-password")
@@ -165,6 +165,33 @@ async def test_transfer_only_to_someone_who_can_take_it(
     assert r.status_code == 200 and r.json()["agent_id"] == bo, r.text
     said = await client.get(f"/api/v1/conversations/{cid}/messages", headers=chat.auth)
     assert said.json()["messages"][-1]["text"].startswith("Bo Agent")
+
+
+async def test_the_customer_status_names_whoever_holds_it_now(
+    client: httpx.AsyncClient,
+    chat: Chat,
+    server: ThreadedServer,
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    """The widget's status line reads `agent` from the status frame: after a transfer it must
+    name the new holder, not the first agent."""
+    one = await login(client, AGENT)
+    cid = await held(chat, one)
+    bo = await connect(db, AGENT2[0])
+    ws = await customer(server, chat)
+    try:
+        r = await client.post(conv_url(cid, "transfer"), json={"agent_id": bo}, headers=one)
+        assert r.status_code == 200, r.text
+        heard = await until(ws, lambda f: f["type"] == "status" and f.get("agent") == "Bo Agent")
+        assert "agent_id" not in heard[-1]  # colleagues' ids stay on agents' sockets
+    finally:
+        await ws.close()
+    again = await customer(server, chat)  # a reload: the first status names them too
+    try:
+        first = await until(again, lambda f: f["type"] == "status")
+        assert first[-1]["agent"] == "Bo Agent"
+    finally:
+        await again.close()
 
 
 async def test_canned_replies_personal_and_team(client: httpx.AsyncClient) -> None:
