@@ -3,8 +3,10 @@ a false error, a new handoff is announced, the signals read as sentences, and a 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from sqlalchemy import update
 
+from app.db import create_engine, sessionmaker
+from app.models import User
 from tests.llm_stub import StubState, ThreadedServer
 
 pytestmark = pytest.mark.browser
@@ -97,7 +102,7 @@ def waiting(http: httpx.Client, text: str | None = None) -> str:
 
 
 @pytest.fixture
-def nobody_takes(server: ThreadedServer) -> Iterator[None]:
+def nobody_takes(server: ThreadedServer, db_url: str) -> Iterator[None]:
     """Both agents away (online again afterwards): no conversation is auto-assigned to one of
     them behind a test's back, whichever consoles are still counted as connected."""
 
@@ -112,6 +117,19 @@ def nobody_takes(server: ThreadedServer) -> Iterator[None]:
     everyone("away")
     yield
     everyone("online")
+    # The consoles are closed; their last heartbeat must not make them online for the next
+    # test (which would then be assigned what it waits for). A thread: Playwright's loop runs.
+    worker = threading.Thread(target=asyncio.run, args=(_disconnect_everyone(db_url),))
+    worker.start()
+    worker.join()
+
+
+async def _disconnect_everyone(db_url: str) -> None:
+    engine = create_engine(db_url)
+    async with sessionmaker(engine)() as s:
+        await s.execute(update(User).values(last_seen_at=None))
+        await s.commit()
+    await engine.dispose()
 
 
 def set_presence(w: Watched, value: str) -> None:

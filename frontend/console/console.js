@@ -2,7 +2,7 @@
 "use strict";
 
 (() => {
-  const { api, el, live, duration, since, time, session } = Tandem;
+  const { api, el, live, time, session } = Tandem;
   const $ = (id) => document.getElementById(id);
   const auth = session("tandem.agent"); // {token, role, name}
   let me = auth.get();
@@ -11,7 +11,6 @@
   let lastTeamLoad = 0;
   let forcedNote = false; // the note box was ticked because only notes were possible
   let seqs = new Set(); // the seqs in the open transcript
-  const previews = new Map(); // waiting conversation id -> {seq, text} of its latest message
   let resumed = new Set(); // held conversations followed live on this socket
   let socket = null;
   let typingSent = 0;
@@ -97,9 +96,9 @@
       const data = await call("/api/v1/agent/queue");
       const queued = data.queued || [];
       const holding = data.mine || [];
-      fill($("queue"), queued, "Nobody is waiting.");
-      fill($("mine"), holding, "None.");
-      fill($("offline"), data.offline || [], "None.");
+      TandemQueue.fill($("queue"), queued, "Nobody is waiting.");
+      TandemQueue.fill($("mine"), holding, "None.");
+      TandemQueue.fill($("offline"), data.offline || [], "None.");
       $("queue-count").textContent = String(queued.length);
       $("queue-error").textContent = "";
       TandemAlerts.update([...queued, ...holding, ...(data.offline || [])].map((c) => c.id));
@@ -111,43 +110,6 @@
     }
   }
 
-  function fill(list, convs, emptyText) {
-    list.replaceChildren(...(convs.length ? convs.map(queueItem) : [el("li", { class: "muted", text: emptyText })]));
-  }
-
-  function queueItem(c) {
-    const id = c.id;
-    const waited = c.queued_at ? since(c.queued_at) : null;
-    const reason = c.escalation_reason || "—";
-    const priority = c.priority ? el("span", { class: "badge hot", text: `priority ${c.priority}` }) : null;
-    const preview = c.escalation_detail || c.contact_email || "";
-    const said = previews.get(id);
-    return el("li", { dataset: { id } }, el("button", {
-      type: "button", "aria-current": String(id === current), onclick: () => openConversation(id, true),
-      "aria-label": `Conversation ${id}, ${reason}, waiting ${duration(waited)}`,
-    },
-      el("span", { class: "line" }, el("strong", { text: reason.replace(/_/g, " ") }), priority),
-      el("span", { class: "line" }, el("span", { text: waited == null ? "" : `waiting ${duration(waited)}` }), el("span", { class: "badge", text: c.locale || "" })),
-      preview ? el("span", { class: "preview", text: preview }) : null,
-      said ? el("span", { class: "preview said", text: `Customer: ${said.text}` }) : null,
-    ));
-  }
-
-  // A waiting customer wrote again: shown next to their conversation in the queue.
-  function showPreview(ev) {
-    const last = previews.get(ev.conversation_id);
-    if (last && last.seq >= ev.seq) return;
-    previews.set(ev.conversation_id, { seq: ev.seq, text: ev.text });
-    document.querySelectorAll("#queue li[data-id], #offline li[data-id]").forEach((li) => {
-      if (li.dataset.id !== ev.conversation_id) return;
-      const button = li.querySelector("button");
-      const old = button.querySelector(".said");
-      const said = el("span", { class: "preview said", text: `Customer: ${ev.text}` });
-      if (old) old.replaceWith(said);
-      else button.append(said);
-    });
-  }
-
   // ---- one conversation -------------------------------------------------------------------
 
   // `byUser`: opened from a list (an error is shown); else a refresh of what is shown, made
@@ -156,7 +118,7 @@
     const switching = id !== current;
     current = id;
     document.querySelectorAll(".conv-list button").forEach((b) => b.setAttribute("aria-current", String(b.closest("li").dataset.id === id)));
-    if (byUser && window.matchMedia("(max-width: 800px)").matches) collapseSide(true);
+    if (byUser && window.matchMedia("(max-width: 800px)").matches) TandemQueue.collapse(true);
     try {
       const c = await call(`/api/v1/agent/conversations/${id}`);
       if (current !== id) return;
@@ -177,11 +139,9 @@
     if (current && shown && shown.id === current && mayRead(shown)) openConversation(current, false, false);
   }
 
-  const myId = () => (TandemTeam.me() || {}).id;
-  const held = (conv) => Boolean(conv) && conv.status === "agent" && conv.agent_id === myId();
-  const waiting = (conv) => Boolean(conv) && ["queued", "offline"].includes(conv.status);
-  // The server's rule (may_read): waiting, closed or mine; operators read everything.
-  const mayRead = (conv) => me.role === "operator" || held(conv) || waiting(conv) || conv.status === "closed";
+  const who = () => ({ id: (TandemTeam.me() || {}).id, role: me.role });
+  const held = (conv) => TandemRules.held(conv, who());
+  const mayRead = (conv) => TandemRules.mayRead(conv, who());
 
   function render(c, switching) {
     $("empty").hidden = true;
@@ -214,33 +174,20 @@
   // conversation: only what this agent may do in this state is enabled.
   function renderControls() {
     const conv = shown || {};
-    const mine = held(conv);
-    const operator = me.role === "operator";
-    $("conv-status").textContent = conv.status === "agent" && !mine ? `agent: ${TandemTeam.name(conv.agent_id)}` : conv.status || "";
-    $("claim").disabled = !waiting(conv);
-    $("release").disabled = $("transfer").disabled = !mine;
-    $("close").disabled = !(mine || waiting(conv) || (operator && conv.status === "agent"));
-    const noting = !mine && mayRead(conv); // not the holder: internal notes only
+    const may = TandemRules.allowed(conv, who());
+    $("conv-status").textContent = conv.status === "agent" && !may.mine ? `agent: ${TandemTeam.name(conv.agent_id)}` : conv.status || "";
+    for (const action of ["claim", "release", "transfer", "close"]) $(action).disabled = !may[action];
+    const noting = !may.reply && may.note; // not the holder: internal notes only
     if (noting !== forcedNote) $("as-note").checked = noting; // and back to replies on a claim
     forcedNote = noting;
-    $("as-note").disabled = !mine;
+    $("as-note").disabled = !may.reply;
     $("reply").classList.toggle("note", $("as-note").checked);
-    const writable = mine || noting;
-    $("send").disabled = $("reply-text").disabled = $("canned").disabled = !writable;
-    $("resummarise").disabled = !mayRead(conv);
-    const note = readOnlyNote(conv, mine);
+    $("send").disabled = $("reply-text").disabled = $("canned").disabled = !(may.reply || may.note);
+    $("resummarise").disabled = !may.read;
+    document.querySelectorAll("#transcript .marks button").forEach((b) => (b.disabled = !may.read));
+    const note = TandemRules.readOnly(conv, who(), TandemTeam.name);
     $("readonly").hidden = !note;
     $("readonly").textContent = note;
-  }
-
-  function readOnlyNote(conv, mine) {
-    if (mine) return "";
-    const kept = mayRead(conv) ? "" : " This is the transcript as you last saw it.";
-    if (conv.status === "closed") return "This conversation is closed. You can still add an internal note.";
-    if (conv.status === "bot") return `The AI holds this conversation again.${kept}`;
-    if (conv.status === "agent") return `${TandemTeam.name(conv.agent_id)} holds this conversation.${kept}`;
-    if (waiting(conv)) return "Waiting for a person: claim it to reply to the customer.";
-    return "";
   }
 
   function nearBottom() {
@@ -350,7 +297,7 @@
         }
         break;
       case "preview":
-        showPreview(ev);
+        TandemQueue.preview(ev);
         break;
       case "presence": // a colleague is away or back: the team list and the picker follow
         TandemTeam.load().then(renderControls);
@@ -401,34 +348,8 @@
     });
   }
 
-  // The phone layout: the list folds away while a conversation is read.
-  function collapseSide(collapsed) {
-    $("side-body").hidden = collapsed;
-    $("side-toggle").setAttribute("aria-expanded", String(!collapsed));
-    $("side-toggle").textContent = collapsed ? "Show list" : "Hide list";
-  }
-
-  function tab(name) {
-    const history = name === "history";
-    $("tab-queue").setAttribute("aria-selected", String(!history));
-    $("tab-history").setAttribute("aria-selected", String(history));
-    $("queue-pane").hidden = history;
-    $("history-pane").hidden = !history;
-    collapseSide(false);
-    if (history) TandemHistory.search(false);
-  }
-
-  function bindSide() {
-    $("tab-queue").addEventListener("click", () => tab("queue"));
-    $("tab-history").addEventListener("click", () => tab("history"));
-    $("side-toggle").addEventListener("click", () => collapseSide(!$("side-body").hidden));
-    // Looking at the queue clears the new-handoff count.
-    ["pointerdown", "focusin"].forEach((type) => $("side").addEventListener(type, () => TandemAlerts.clear()));
-    TandemAlerts.bind($("sound"), $("notify-btn"), $("notify-state"));
-  }
-
   bind();
-  bindSide();
+  TandemQueue.start((id) => openConversation(id, true), () => current);
   if (me && me.token) enter();
   else showLogin();
 })();
