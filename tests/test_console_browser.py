@@ -19,6 +19,7 @@ from sqlalchemy import update
 from app.db import create_engine, sessionmaker
 from app.models import User
 from tests.llm_stub import StubState, ThreadedServer
+from tests.test_browser import start_chat, widget
 
 pytestmark = pytest.mark.browser
 
@@ -356,3 +357,41 @@ def test_canned_replies_and_the_history_in_the_console(
     expect(page.locator("#canned-list")).not_to_contain_text(f"thx-{tag}")
     page.click("#canned-done")
     quiet(alex)
+
+
+def test_after_a_transfer_the_widget_names_the_new_agent(
+    browser: Browser, server: ThreadedServer, llm: StubState, nobody_takes: None
+) -> None:
+    """The customer reads "Bo Agent ... has joined" and a status line naming Bo, not Alex."""
+    customer = Watched(browser.new_context(viewport={"width": 1100, "height": 780}))
+    frame = widget(customer.page, server)
+    start_chat(frame)
+    conv = frame.evaluate("JSON.parse(sessionStorage.getItem('tandem.conversation'))")
+    bo = console(browser, server, BO)
+    set_presence(bo, "online")
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        r = http.post(
+            f"/api/v1/conversations/{conv['id']}/handoff",
+            headers={"Authorization": f"Bearer {conv['token']}"},
+        )
+        assert r.status_code == 200, r.text
+        login = {"email": ALEX[0], "password": ALEX[1]}
+        alex = {
+            "Authorization": f"Bearer {http.post('/api/v1/auth/login', json=login).json()['token']}"
+        }
+        r = http.post(f"/api/v1/agent/conversations/{conv['id']}/claim", headers=alex)
+        assert r.status_code == 200, r.text
+        expect(frame.locator("#status")).to_contain_text("Alex Agent")
+        team = http.get("/api/v1/agent/agents", headers=alex).json()
+        bo_id = next(a["id"] for a in team if a["name"] == "Bo Agent")
+        r = http.post(
+            f"/api/v1/agent/conversations/{conv['id']}/transfer",
+            json={"agent_id": bo_id},
+            headers=alex,
+        )
+        assert r.status_code == 200, r.text
+    set_presence(bo, "away")
+    expect(frame.locator(".msg.system").last).to_contain_text("Bo Agent")
+    expect(frame.locator("#status")).to_contain_text("Bo Agent")
+    shot(customer.page, "widget-after-transfer")
+    assert customer.problems == [] and bo.problems == []
