@@ -142,9 +142,11 @@ async def test_transfer_only_to_someone_who_can_take_it(
             conv_url(cid, "transfer"), json={"agent_id": agent_id}, headers=one
         )
 
-    for missing in (999_999, -1):
-        r = await transfer(missing)
-        assert r.status_code == 422 and "no active agent" in r.json()["detail"], r.text
+    r = await transfer(999_999)
+    assert r.status_code == 422 and "no active agent" in r.json()["detail"], r.text
+    for impossible in (-1, 2**31, 10**20):  # refused before the database sees them
+        r = await transfer(impossible)
+        assert r.status_code == 422 and r.json()["detail"].startswith("agent_id"), r.text
     r = await transfer(bo)
     assert r.status_code == 409 and "Bo Agent is not online" in r.json()["detail"], r.text
     await connect(db, AGENT2[0])
@@ -220,6 +222,7 @@ async def test_canned_replies_personal_and_team(client: httpx.AsyncClient) -> No
     r = await client.put(f"{CANNED}/{mine_id}", json=edit, headers=alex)
     assert r.status_code == 200 and r.json()["text"] == "Hello again.", r.text
     assert (await client.put(f"{CANNED}/999999", json=edit, headers=alex)).status_code == 404
+    assert (await client.put(f"{CANNED}/{2**40}", json=edit, headers=alex)).status_code == 422
     assert (await client.delete(f"{CANNED}/{team_id}", headers=alex)).status_code == 403
     assert (await client.delete(f"{CANNED}/{team_id}", headers=op)).status_code == 204
     assert (await client.delete(f"{CANNED}/{mine_id}", headers=alex)).status_code == 204
@@ -282,6 +285,9 @@ async def test_operators_set_capacity(
     for bad in (-1, 51, "many"):
         r = await client.patch(path, json={"max_concurrent": bad}, headers=op)
         assert r.status_code == 422, r.text
+    one = {"max_concurrent": 1}
+    huge = await client.patch(f"/api/v1/admin/users/{2**40}", json=one, headers=op)
+    assert huge.status_code == 422, huge.text
     assert (
         await client.patch("/api/v1/admin/users/999999", json={"max_concurrent": 1}, headers=op)
     ).status_code == 404

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import decisions, formats, knowledge, policy, suggestions
-from app.deps import OperatorDep, ServicesDep, SessionDep
+from app.deps import OperatorDep, PathId, ServicesDep, SessionDep
 from app.errors import NotFound
 from app.models import Decision, SettingsChange, User, utcnow
 from app.preview import preview
@@ -135,7 +135,7 @@ async def list_users(_: OperatorDep, session: SessionDep) -> list[TeamMemberOut]
 
 @router.patch("/users/{user_id}", response_model=TeamMemberOut)
 async def patch_user(
-    user_id: int, body: TeamMemberIn, _: OperatorDep, session: SessionDep
+    user_id: PathId, body: TeamMemberIn, _: OperatorDep, session: SessionDep
 ) -> TeamMemberOut:
     """Set how many conversations this person holds at once (auto-assignment and transfers
     respect it; what they hold already stays theirs)."""

@@ -15,7 +15,7 @@ from app.deps import AgentDep, ServicesDep, SessionDep
 from app.errors import Conflict, Forbidden, Invalid
 from app.events import MessageCreated, commit_and_publish
 from app.models import Conversation, Document, Message, Outbox, User
-from app.schemas import MAX_TEXT, DecisionView, MarkOut
+from app.schemas import MAX_TEXT, DecisionView, MarkOut, RowId
 from handoff import assignment, summary
 from handoff.queue import Change
 
@@ -31,7 +31,7 @@ class TextIn(BaseModel):
 class TransferIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    agent_id: int
+    agent_id: RowId
 
 
 class ItemOut(BaseModel):

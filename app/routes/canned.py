@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.deps import AgentDep, SessionDep
+from app.deps import AgentDep, PathId, SessionDep
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import CannedReply, User, UserRole, utcnow
 from app.schemas import MAX_TEXT
@@ -82,7 +82,7 @@ async def add_canned(body: CannedIn, user: AgentDep, session: SessionDep) -> Can
 
 @router.put("/canned/{canned_id}", response_model=CannedOut)
 async def edit_canned(
-    canned_id: int, body: CannedIn, user: AgentDep, session: SessionDep
+    canned_id: PathId, body: CannedIn, user: AgentDep, session: SessionDep
 ) -> CannedOut:
     """Change a canned reply's shortcut and text (where it belongs does not change)."""
     row = await session.get(CannedReply, canned_id)
@@ -94,7 +94,7 @@ async def edit_canned(
 
 
 @router.delete("/canned/{canned_id}", status_code=204)
-async def delete_canned(canned_id: int, user: AgentDep, session: SessionDep) -> Response:
+async def delete_canned(canned_id: PathId, user: AgentDep, session: SessionDep) -> Response:
     """Delete a canned reply."""
     row = await session.get(CannedReply, canned_id)
     if row is None:
