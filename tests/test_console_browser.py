@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from sqlalchemy import update
 
 from app.db import create_engine, sessionmaker
-from app.models import User
+from app.models import Presence, User
 from tests.llm_stub import StubState, ThreadedServer
 from tests.test_browser import start_chat, widget
 
@@ -103,34 +103,29 @@ def waiting(http: httpx.Client, text: str | None = None) -> str:
 
 
 @pytest.fixture
-def nobody_takes(server: ThreadedServer, db_url: str) -> Iterator[None]:
-    """Both agents away (online again afterwards): no conversation is auto-assigned to one of
-    them behind a test's back, whichever consoles are still counted as connected."""
-
-    def everyone(presence: str) -> None:
-        with httpx.Client(base_url=server.url, timeout=30) as http:
-            for email, password in (ALEX, BO):
-                r = http.post("/api/v1/auth/login", json={"email": email, "password": password})
-                bearer = {"Authorization": f"Bearer {r.json()['token']}"}
-                r = http.patch("/api/v1/agent/me", json={"presence": presence}, headers=bearer)
-                assert r.status_code == 200, r.text
-
-    everyone("away")
+def nobody_takes(db_url: str) -> Iterator[None]:
+    """Both agents away with room to spare: nothing is auto-assigned to them behind a test's
+    back, and a transfer finds a free slot whatever earlier tests handed them. Afterwards they
+    are online, at the default capacity, and no closed console counts as connected (the next
+    test would otherwise be assigned what it waits for)."""
+    arrange(db_url, presence=Presence.away, max_concurrent=50)
     yield
-    everyone("online")
-    # The consoles are closed; their last heartbeat must not make them online for the next
-    # test (which would then be assigned what it waits for). A thread: Playwright's loop runs.
-    worker = threading.Thread(target=asyncio.run, args=(_disconnect_everyone(db_url),))
+    arrange(db_url, presence=Presence.online, max_concurrent=3, last_seen_at=None)
+
+
+def arrange(db_url: str, **values: object) -> None:
+    """Set these columns of every user, in a thread: Playwright's event loop is running."""
+
+    async def write() -> None:
+        engine = create_engine(db_url)
+        async with sessionmaker(engine)() as s:
+            await s.execute(update(User).values(**values))
+            await s.commit()
+        await engine.dispose()
+
+    worker = threading.Thread(target=asyncio.run, args=(write(),))
     worker.start()
     worker.join()
-
-
-async def _disconnect_everyone(db_url: str) -> None:
-    engine = create_engine(db_url)
-    async with sessionmaker(engine)() as s:
-        await s.execute(update(User).values(last_seen_at=None))
-        await s.commit()
-    await engine.dispose()
 
 
 def set_presence(w: Watched, value: str) -> None:
@@ -263,10 +258,16 @@ def test_signals_read_as_sentences_and_the_customer_is_shown(
 def test_the_console_fits_a_phone(
     browser: Browser, server: ThreadedServer, llm: StubState, nobody_takes: None
 ) -> None:
-    alex = console(browser, server, ALEX, size=(390, 844))
-    page = alex.page
     with httpx.Client(base_url=server.url, timeout=30) as http:
         cid = waiting(http, "I want to talk to a human please, my parcel is late")
+        login = {"email": ALEX[0], "password": ALEX[1]}
+        token = http.post("/api/v1/auth/login", json=login).json()["token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        wide = {"shortcut": "x" * 50, "text": "A long canned reply " * 20}  # widest option
+        r = http.post("/api/v1/agent/canned", json=wide, headers=bearer)
+        assert r.status_code == 201, r.text
+    alex = console(browser, server, ALEX, size=(390, 844))
+    page = alex.page
     fits = "document.documentElement.scrollWidth <= window.innerWidth"
     assert page.evaluate(fits)
     shot(page, "console-phone-queue")
@@ -279,6 +280,8 @@ def test_the_console_fits_a_phone(
     expect(page.locator("#history-pane")).to_be_visible()
     assert page.evaluate(fits)
     assert alex.problems == []
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        http.delete(f"/api/v1/agent/canned/{r.json()['id']}", headers=bearer)
 
 
 def test_operators_set_capacity_in_the_team_section(
