@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import conversations
@@ -17,6 +17,8 @@ from app.services import Services
 from handoff.hub import Hub
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# A row id in a path: beyond PostgreSQL's integer it could only fail in the database (a 500).
+PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def get_services(request: Request) -> Services:

@@ -44,31 +44,21 @@ class MessageCreated(Event):
 
 @dataclass(frozen=True)
 class StatusChanged(Event):
-    """A conversation's status changed; `agent_id` holds it now (None: nobody), and `seq` was
-    its latest message before the change (the new holder's sockets follow it from there)."""
+    """A conversation's status changed; `agent_id` holds it now (None: nobody), `agent_name`
+    is their name as the customer sees it, and `seq` was its latest message before the change
+    (the new holder's sockets follow it from there)."""
 
     type: ClassVar[str] = "status"
     status: str
     reason: str | None = None
     agent_id: int | None = None
     seq: int = 0
+    agent_name: str | None = None
 
 
 @dataclass(frozen=True)
 class QueueChanged(Event):
     type: ClassVar[str] = "queue"
-
-
-@dataclass(frozen=True)
-class AgentsChanged(Event):
-    """An agent's console came online: waiting customers are told whether anyone is there.
-    It belongs to no conversation (conversation_id is empty)."""
-
-    type: ClassVar[str] = "agents"
-
-    @classmethod
-    def now(cls) -> AgentsChanged:
-        return cls("")
 
 
 @dataclass(frozen=True)
@@ -109,17 +99,33 @@ class SessionEnded(Event):
         return cls("", token_hash)
 
 
+@dataclass(frozen=True)
+class PresenceChanged(Event):
+    """An agent's presence changed (they chose online, away or offline, or their console came
+    online): colleagues' consoles update their team list and transfer picker, and waiting
+    customers hear whether anyone is there. It belongs to no conversation (conversation_id is
+    empty)."""
+
+    type: ClassVar[str] = "presence"
+    agent_id: int
+    presence: str
+
+    @classmethod
+    def of(cls, agent_id: int, presence: str) -> PresenceChanged:
+        return cls("", agent_id, presence)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
         MessageCreated,
         StatusChanged,
         QueueChanged,
-        AgentsChanged,
         Token,
         DraftDiscarded,
         Typing,
         SessionEnded,
+        PresenceChanged,
     )
 }
 

@@ -29,7 +29,10 @@ from app.retrieval import Retriever
 from app.routes.admin import router as admin_router
 from app.routes.agent import router as agent_router
 from app.routes.auth import router as auth_router
+from app.routes.canned import router as canned_router
+from app.routes.colleagues import router as colleagues_router
 from app.routes.customer import router as customer_router
+from app.routes.history import router as history_router
 from app.routes.marks import router as marks_router
 from app.routes.pages import router as pages_router
 from app.routes.sockets import router as ws_router
@@ -137,6 +140,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(auth_router)
     app.include_router(agent_router)
     app.include_router(marks_router)
+    app.include_router(canned_router)
+    app.include_router(colleagues_router)
+    app.include_router(history_router)
     app.include_router(pages_router)
     app.include_router(ws_router)
     app.include_router(admin_router)

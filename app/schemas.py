@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.models import Author, Kind, MarkVerdict, Status
 
 MAX_TEXT = 4000
+# A row id as a request names it: beyond PostgreSQL's integer it could only fail in the database.
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class Source(BaseModel):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Invalid, NotFound
-from app.models import Conversation, User, utcnow
+from app.models import Conversation, Presence, User, UserRole, utcnow
 from app.policy import OperatorConfig
 from disclosure.texts import phrase
 from handoff.queue import Change, lease_deadline, transition
@@ -67,21 +67,32 @@ async def claim(
     if conv.status not in ("queued", "offline"):
         raise Conflict(f"This conversation is {conv.status}; it cannot be claimed.")
     notice = _text("agent_joined", conv, config, name=agent.display_name)
-    return await transition(session, conv, "agent", notice=notice, agent_id=agent.id)
+    return await transition(
+        session, conv, "agent", notice=notice, agent_id=agent.id, agent_name=agent.display_name
+    )
 
 
 async def transfer(
     session: AsyncSession, conv: Conversation, agent: User, target_id: int, config: OperatorConfig
 ) -> Change:
-    """Hand a held conversation to another active agent."""
+    """Hand a held conversation to a colleague who can take it now: an active agent or
+    operator (both work the queue), online and connected, with a free slot."""
     require_holder(conv, agent)
+    if target_id == agent.id:
+        raise Invalid("agent_id: you already hold this conversation.")
     target = await session.get(User, target_id)
     if target is None or not target.active:
-        raise Invalid("agent_id: no such active agent.")
-    if target.id == agent.id:
-        raise Invalid("agent_id: you already hold this conversation.")
+        raise Invalid("agent_id: there is no active agent with this id.")
+    name = target.display_name or target.email
+    if not is_connected(target) or target.presence != Presence.online:
+        raise Conflict(f"{name} is not online now; pick someone who is.")
+    held = (await open_counts(session, [target.id])).get(target.id, 0)
+    if held >= target.max_concurrent:
+        raise Conflict(f"{name} has no free slot ({held} of {target.max_concurrent} taken).")
     notice = _text("agent_joined", conv, config, name=target.display_name)
-    return await transition(session, conv, "agent", notice=notice, agent_id=target.id)
+    return await transition(
+        session, conv, "agent", notice=notice, agent_id=target.id, agent_name=target.display_name
+    )
 
 
 async def release(
@@ -133,26 +144,49 @@ async def requeue_expired(session: AsyncSession, config: OperatorConfig) -> list
     return changes
 
 
+def is_connected(user: User, now: datetime | None = None) -> bool:
+    """Whether a console of theirs sent a heartbeat within the presence window."""
+    seen = _aware(user.last_seen_at)
+    since = (now or utcnow()) - timedelta(seconds=PRESENCE_SECONDS)
+    return seen is not None and seen >= since
+
+
+def presence(user: User, now: datetime | None = None) -> Presence:
+    """What colleagues see: what they chose, or offline with no console connected."""
+    return user.presence if is_connected(user, now) else Presence.offline
+
+
 async def online_agents(session: AsyncSession, now: datetime | None = None) -> list[User]:
-    """Agents whose console sent a heartbeat within the presence window."""
+    """Agents taking new conversations: connected (a heartbeat within the presence window)
+    and set to online; `away` is connected but takes none, and counts as nobody online."""
     since = (now or utcnow()) - timedelta(seconds=PRESENCE_SECONDS)
     rows = await session.execute(
-        select(User).where(User.role == "agent", User.active.is_(True), User.last_seen_at >= since)
+        select(User).where(
+            User.role == UserRole.agent,
+            User.active.is_(True),
+            User.presence == Presence.online,
+            User.last_seen_at >= since,
+        )
     )
     return list(rows.scalars())
+
+
+async def open_counts(session: AsyncSession, user_ids: list[int]) -> dict[int, int]:
+    """How many conversations each of these people holds now."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(Conversation.agent_id, func.count())
+        .where(Conversation.status == "agent", Conversation.agent_id.in_(user_ids))
+        .group_by(Conversation.agent_id)
+    )
+    return {agent_id: count for agent_id, count in rows.all() if agent_id is not None}
 
 
 async def _free_agents(session: AsyncSession) -> list[User]:
     """Online agents below their concurrency limit, least recently assigned first."""
     agents = await online_agents(session)
-    if not agents:
-        return []
-    rows = await session.execute(
-        select(Conversation.agent_id, func.count())
-        .where(Conversation.status == "agent", Conversation.agent_id.in_([a.id for a in agents]))
-        .group_by(Conversation.agent_id)
-    )
-    load = dict(rows.all())
+    load = await open_counts(session, [a.id for a in agents])
     free = [a for a in agents if load.get(a.id, 0) < a.max_concurrent]
     epoch = datetime.min.replace(tzinfo=UTC)
     return sorted(free, key=lambda a: (_aware(a.last_assigned_at) or epoch, a.id))
@@ -200,5 +234,7 @@ async def assign_next(session: AsyncSession, config: OperatorConfig) -> Change |
         if not await _take_turn(session, agent):
             continue
         notice = _text("agent_joined", conv, config, name=agent.display_name)
-        return await transition(session, conv, "agent", notice=notice, agent_id=agent.id)
+        return await transition(
+            session, conv, "agent", notice=notice, agent_id=agent.id, agent_name=agent.display_name
+        )
     return None

@@ -36,6 +36,9 @@ class Ready(ServerFrame):
 
 
 class Status(ServerFrame):
+    """A status change; `agent` names who holds it now (status `agent`), and agents' consoles
+    also get their colleague's `agent_id`."""
+
     type: Literal["status"] = "status"
     conversation_id: str
     status: str
@@ -43,6 +46,8 @@ class Status(ServerFrame):
     position: int | None = None
     expected_wait_seconds: int | None = None
     agents_online: bool | None = None  # while queued: is anyone from the team online now
+    agent: str | None = None
+    agent_id: int | None = None
 
 
 class AgentMessageOut(MessageOut):
@@ -98,6 +103,14 @@ class Preview(ServerFrame):
     text: str
 
 
+class Presence(ServerFrame):
+    """A colleague set their presence (agents only)."""
+
+    type: Literal["presence"] = "presence"
+    agent_id: int
+    presence: str
+
+
 class Resync(ServerFrame):
     type: Literal["resync"] = "resync"
     conversation_id: str
@@ -135,6 +148,7 @@ Outbound = (
     | Typing
     | Queue
     | Preview
+    | Presence
     | Resync
     | Ack
     | Error
@@ -152,6 +166,7 @@ SERVER_FRAMES: dict[str, type[ServerFrame]] = {
         Typing,
         Queue,
         Preview,
+        Presence,
         Resync,
         Ack,
         Error,

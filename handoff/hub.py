@@ -18,10 +18,10 @@ from starlette.websockets import WebSocket
 from app import conversations
 from app.auth import ended_logins
 from app.events import (
-    AgentsChanged,
     DraftDiscarded,
     Event,
     MessageCreated,
+    PresenceChanged,
     QueueChanged,
     SessionEnded,
     StatusChanged,
@@ -252,6 +252,10 @@ class Hub:
         cid = event.conversation_id
         if isinstance(event, SessionEnded):
             self.end_logins({event.token_hash})
+        elif isinstance(event, PresenceChanged):
+            for conn in self.agents:
+                conn.push(frames.Presence(agent_id=event.agent_id, presence=event.presence))
+            self._requeue_lines()  # "nobody is online" may no longer be true, or now be
         elif isinstance(event, MessageCreated):
             for conn in self.by_conv.get(cid, ()):
                 conn.push(Sync(cid, event.seq, event.message))
@@ -275,8 +279,6 @@ class Hub:
             for conn in self.agents:
                 conn.push(frames.Queue(conversation_id=cid))
             self._requeue_lines()  # positions behind it moved
-        elif isinstance(event, AgentsChanged):
-            self._requeue_lines()  # "nobody is online" may no longer be true
 
     def _requeue_lines(self) -> None:
         """Send this replica's queued customers their line again (position, wait, online)."""
@@ -330,7 +332,8 @@ class Hub:
             conn.push(status_frame(cid, conn.status or "", positions.get(cid), event))
         if event is not None:
             for conn in agents:
-                conn.push(status_frame(event.conversation_id, event.status, None, event))
+                frame = status_frame(event.conversation_id, event.status, None, event)
+                conn.push(frame.model_copy(update={"agent_id": event.agent_id}))
 
     def _customers(self) -> list[Connection]:
         return [c for cs in self.by_conv.values() for c in cs if not c.is_agent]
@@ -432,6 +435,8 @@ def status_frame(
     cid: str, status: str, place: Place | None, event: StatusChanged | None
 ) -> frames.Status:
     reason = event.reason if event is not None and event.reason else None
+    # Only the event that made this status names the holder (a queue move does not).
+    named = event is not None and event.status == status == "agent"
     return frames.Status(
         conversation_id=cid,
         status=status,
@@ -439,6 +444,7 @@ def status_frame(
         position=place.position if place else None,
         expected_wait_seconds=place.expected_wait_seconds if place else None,
         agents_online=place.agents_online if place else None,
+        agent=event.agent_name if named and event is not None else None,
     )
 
 

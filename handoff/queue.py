@@ -79,6 +79,7 @@ async def transition(
     reason: str | None = None,
     detail: str | None = None,
     agent_id: int | None = None,
+    agent_name: str | None = None,
     where: ColumnElement[bool] | None = None,
     reply_to: int | None = None,
 ) -> Change:
@@ -109,7 +110,10 @@ async def transition(
         raise Conflict("Someone else changed this conversation first; reload it.")
     for key, value in values.items():
         setattr(conv, key, value)
-    changed = StatusChanged(conv.id, to, reason, agent_id=conv.agent_id, seq=won.last_seq)
+    name = agent_name if to == "agent" else None  # who the customer talks to now, by name
+    changed = StatusChanged(
+        conv.id, to, reason, agent_id=conv.agent_id, seq=won.last_seq, agent_name=name
+    )
     change = Change(status=to, events=[changed, QueueChanged(conv.id)])
     if notice:
         msg = await conversations.append(

@@ -157,11 +157,12 @@ def bot_part(messages: Sequence[Message]) -> list[Line]:
 
 
 async def decisions(session: AsyncSession, conversation_id: str) -> list[dict[str, Any]]:
-    """The decision records behind the handoff: outcomes, reasons and their signals."""
+    """The decision records behind the handoff: outcomes, reasons, their signals and the
+    policy values they were taken under."""
     rows = await session.execute(
         select(Decision).where(Decision.conversation_id == conversation_id).order_by(Decision.id)
     )
-    return [describe(d) for d in rows.scalars()]
+    return [{**describe(d), "thresholds": d.thresholds} for d in rows.scalars()]
 
 
 def sentiment_trend(decided: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

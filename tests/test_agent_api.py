@@ -191,6 +191,10 @@ async def test_transfer_to_another_agent(
     one = await claimed(client, chat, AGENT)
     two = await login(client, AGENT2)
     target = await user_id(db, AGENT2[0])
+    async with db() as s:  # a console of theirs is live, with room: only then may they take one
+        live = {"last_seen_at": utcnow(), "max_concurrent": 50}
+        await s.execute(update(User).where(User.id == target).values(**live))
+        await s.commit()
     r = await client.post(url(chat.id, "transfer"), json={"agent_id": target}, headers=one)
     assert r.status_code == 200 and r.json()["agent_id"] == target
     assert (await customer_view(chat))["messages"][-1]["text"].startswith("Bo Agent")
@@ -198,6 +202,9 @@ async def test_transfer_to_another_agent(
     assert denied.status_code == 409
     ok = await client.post(url(chat.id, "messages"), json={"text": "Bo here"}, headers=two)
     assert ok.status_code == 200
+    async with db() as s:
+        await s.execute(update(User).where(User.id == target).values(max_concurrent=3))
+        await s.commit()
 
 
 async def test_close_tells_the_customer(client: httpx.AsyncClient, chat: Chat) -> None:

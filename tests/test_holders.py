@@ -79,13 +79,13 @@ class Scene:
     http: httpx.AsyncClient
     sockets: list[ClientConnection]
 
-    async def agent(self, name: str, *, auto: bool = False) -> Agent:
+    async def agent(self, name: str, *, auto: bool = False, capacity: int = 3) -> Agent:
         """A fresh agent; unless `auto`, one the clock never assigns to (capacity 0)."""
         email = f"{name}-{secrets.token_hex(4)}@example.com"
         engine = create_engine(self.site.db_url)
         async with sessionmaker(engine)() as s:
             user = await create_user(s, email, PASSWORD, "agent", name)
-            user.max_concurrent = 3 if auto else 0
+            user.max_concurrent = capacity if auto else 0
             await s.commit()
             user_id = user.id
         await engine.dispose()
@@ -204,7 +204,9 @@ async def test_an_auto_assignment_subscribes_the_agents_open_consoles(scene: Sce
 
 @pytest.mark.parametrize("action", ["transfer", "release", "close"])
 async def test_the_former_holder_hears_nothing_more(scene: Scene, action: str) -> None:
-    one, two = await scene.agent("Eve"), await scene.agent("Finn")
+    # Finn has free slots: a transfer goes only to someone who can take the conversation (and
+    # more than earlier tests' waiting conversations, which the clock may hand him meanwhile).
+    one, two = await scene.agent("Eve"), await scene.agent("Finn", auto=True, capacity=50)
     former = [await scene.console(scene.site.a, one), await scene.console(scene.site.b, one)]
     chat, cust = await scene.waiting_chat()
     await scene.act(chat, one, "claim")

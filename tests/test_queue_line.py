@@ -70,7 +70,7 @@ async def next_line(ws: ClientConnection) -> Frame:
     return (await until(ws, line))[-1]
 
 
-async def test_nobody_online_is_said_until_an_agent_console_connects(
+async def test_nobody_online_is_said_until_an_agent_console_connects_and_again_when_away(
     server: ThreadedServer, client: httpx.AsyncClient, nobody_online: None
 ) -> None:
     chat = await queued(client)
@@ -87,6 +87,14 @@ async def test_nobody_online_is_said_until_an_agent_console_connects(
     assert frame["agents_online"] is True and frame["position"] >= 1
     r = await client.get(f"/api/v1/conversations/{chat.id}/messages", headers=chat.auth)
     assert r.json()["queue"]["agents_online"] is True
+
+    bearer = {"Authorization": token}
+    try:  # the only agent steps away: the customer hears it at once, not at a heartbeat
+        r = await client.patch("/api/v1/agent/me", json={"presence": "away"}, headers=bearer)
+        assert r.status_code == 200, r.text
+        assert (await next_line(ws))["agents_online"] is False
+    finally:
+        await client.patch("/api/v1/agent/me", json={"presence": "online"}, headers=bearer)
     await agent.close()
     await ws.close()
 

@@ -9,15 +9,17 @@ import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import decisions, formats, knowledge, policy, suggestions
-from app.deps import OperatorDep, ServicesDep, SessionDep
+from app.deps import OperatorDep, PathId, ServicesDep, SessionDep
 from app.errors import NotFound
-from app.models import Decision, MailKind, Outbox, SettingsChange, utcnow
+from app.models import Decision, MailKind, Outbox, SettingsChange, User, utcnow
 from app.preview import preview
 from app.schemas import DecisionView, SuggestionOut
 from app.stats import compute_stats
 from disclosure.texts import DEFAULTS
+from handoff import assignment
 
 router = APIRouter(prefix="/api/v1/admin", tags=["operator"])
 
@@ -88,6 +90,64 @@ class PreviewOut(BaseModel):
 async def preview_settings(body: PreviewIn, _: OperatorDep, session: SessionDep) -> PreviewOut:
     """What the proposed policy would have decided on the most recent turns."""
     return PreviewOut.model_validate(await preview(session, body.policy, body.limit))
+
+
+# ---- the team: each person's capacity (console section "Team") ---------------------------
+
+
+class TeamMemberOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: str
+    active: bool
+    presence: str  # offline whenever no console of theirs is connected
+    open: int  # conversations they hold now
+    max_concurrent: int
+
+
+class TeamMemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_concurrent: int = Field(ge=0, le=50)  # 0: takes no conversations at all
+
+
+async def _member(session: AsyncSession, u: User) -> TeamMemberOut:
+    held = (await assignment.open_counts(session, [u.id])).get(u.id, 0)
+    return TeamMemberOut(
+        id=u.id,
+        email=u.email,
+        name=u.display_name,
+        role=u.role,
+        active=u.active,
+        presence=assignment.presence(u),
+        open=held,
+        max_concurrent=u.max_concurrent,
+    )
+
+
+@router.get("/users", response_model=list[TeamMemberOut])
+async def list_users(_: OperatorDep, session: SessionDep) -> list[TeamMemberOut]:
+    """Everyone who logs in to the consoles, with their capacity and load."""
+    people = (await session.execute(select(User).order_by(User.id))).scalars().all()
+    return [await _member(session, u) for u in people]
+
+
+@router.patch("/users/{user_id}", response_model=TeamMemberOut)
+async def patch_user(
+    user_id: PathId, body: TeamMemberIn, _: OperatorDep, session: SessionDep
+) -> TeamMemberOut:
+    """Set how many conversations this person holds at once (auto-assignment and transfers
+    respect it; what they hold already stays theirs)."""
+    u = await session.get(User, user_id)
+    if u is None:
+        raise NotFound("No such user.")
+    u.max_concurrent = body.max_concurrent
+    await session.commit()
+    return await _member(session, u)
+
+
+# ---- end of the team section ----------------------------------------------------------------
 
 
 class DocumentIn(BaseModel):

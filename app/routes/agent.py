@@ -8,15 +8,14 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import conversations, marks, outbox, policy
 from app.deps import AgentDep, ServicesDep, SessionDep
 from app.errors import Conflict, Forbidden, Invalid
 from app.events import MessageCreated, commit_and_publish
-from app.models import CannedReply, Conversation, Message, User
-from app.schemas import MAX_TEXT, DecisionView, MarkOut
+from app.models import Conversation, Document, Message, User
+from app.schemas import MAX_TEXT, DecisionView, MarkOut, RowId
 from handoff import assignment, summary
 from handoff.queue import Change
 
@@ -32,22 +31,7 @@ class TextIn(BaseModel):
 class TransferIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    agent_id: int
-
-
-class CannedIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    shortcut: str = Field(min_length=1, max_length=50, pattern=r"^\S+$")
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
-
-
-class CannedOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    shortcut: str
-    text: str
+    agent_id: RowId
 
 
 class ItemOut(BaseModel):
@@ -98,11 +82,19 @@ class TrendPoint(BaseModel):
     rolling: float | None
 
 
+class SignalView(DecisionView):
+    """A decision with the policy values it was taken under, so the console can say which
+    threshold a rule crossed."""
+
+    thresholds: dict[str, Any]
+
+
 class DetailOut(BaseModel):
     conversation: ItemOut
     messages: list[AgentMessageOut]
     escalation: dict[str, str | None]
-    signals: list[DecisionView]
+    signals: list[SignalView]
+    documents: dict[int, str]  # the titles of the documents the signals name, by id
     sentiment_trend: list[TrendPoint]
     summary: dict[str, str]
 
@@ -123,10 +115,11 @@ def _status(conv: Conversation) -> StatusOut:
 
 
 def may_read(conv: Conversation, user: User) -> None:
-    """Agents read waiting conversations and their own; operators read all."""
+    """Agents read waiting conversations, their own and closed ones (the history); operators
+    read all. A conversation a colleague holds, or the AI, stays theirs alone."""
     if user.role == "operator" or conv.agent_id == user.id:
         return
-    if conv.status not in ("queued", "offline"):
+    if conv.status not in ("queued", "offline", "closed"):
         raise Forbidden("This conversation is not waiting for you.")
 
 
@@ -161,10 +154,25 @@ async def get_conversation(conversation_id: str, user: AgentDep, session: Sessio
         conversation=item,
         messages=[_with_mark(m, marked.get(m.seq)) for m in messages],
         escalation={"reason": conv.escalation_reason, "detail": conv.escalation_detail},
-        signals=[DecisionView.model_validate(d) for d in decided],
+        signals=[SignalView.model_validate(d) for d in decided],
+        documents=await _titles(session, decided),
         sentiment_trend=[TrendPoint.model_validate(t) for t in summary.sentiment_trend(decided)],
         summary={"text": brief.text, "source": brief.source},
     )
+
+
+async def _titles(session: AsyncSession, decided: list[dict[str, Any]]) -> dict[int, str]:
+    """Document titles for the ids the decisions' retrieval signals name."""
+    ids = {
+        p["document_id"]
+        for d in decided
+        for p in d["signals"].get("retrieval") or ()
+        if isinstance(p, dict) and isinstance(p.get("document_id"), int)
+    }
+    if not ids:
+        return {}
+    rows = await session.execute(select(Document.id, Document.title).where(Document.id.in_(ids)))
+    return {doc_id: title for doc_id, title in rows.all()}
 
 
 def _with_mark(msg: Message, mark: marks.Mark | None) -> AgentMessageOut:
@@ -292,37 +300,3 @@ async def note(
     assert msg is not None
     await commit_and_publish(session, svc.broker, [MessageCreated.of(msg)])
     return AgentMessageOut.model_validate(msg)
-
-
-class AgentOut(BaseModel):
-    id: int
-    name: str
-    online: bool
-
-
-@router.get("/agents", response_model=list[AgentOut])
-async def list_agents(user: AgentDep, session: SessionDep) -> list[AgentOut]:
-    """Colleagues to transfer to, and who of them is online now."""
-    online = {a.id for a in await assignment.online_agents(session)}
-    rows = await session.execute(select(User).where(User.active.is_(True)).order_by(User.id))
-    return [AgentOut(id=u.id, name=u.display_name, online=u.id in online) for u in rows.scalars()]
-
-
-@router.get("/canned", response_model=list[CannedOut])
-async def list_canned(user: AgentDep, session: SessionDep) -> list[CannedOut]:
-    """Canned replies, by shortcut."""
-    rows = await session.execute(select(CannedReply).order_by(CannedReply.shortcut))
-    return [CannedOut.model_validate(r) for r in rows.scalars()]
-
-
-@router.post("/canned", status_code=201, response_model=CannedOut)
-async def add_canned(body: CannedIn, user: AgentDep, session: SessionDep) -> CannedOut:
-    """Add a canned reply; shortcuts are unique."""
-    row = CannedReply(shortcut=body.shortcut, text=body.text)
-    session.add(row)
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        raise Conflict(f"The shortcut {body.shortcut!r} exists already.") from None
-    return CannedOut.model_validate(row)

@@ -17,8 +17,8 @@ from starlette.websockets import WebSocketDisconnect
 from app import conversations, pipeline
 from app.auth import user_for_token
 from app.errors import NotFound, Unauthorized
-from app.events import AgentsChanged, Typing
-from app.models import Conversation, Message
+from app.events import PresenceChanged, Typing
+from app.models import Conversation, Message, User
 from app.security import hash_token
 from handoff import frames
 from handoff.hub import Connection, Hub, mark_seen, status_frame
@@ -120,11 +120,13 @@ async def _customer_open(ws: WebSocket, conversation_id: str) -> Connection | No
             await _close(ws, 1008, "this token does not open this conversation")
             return None
         cid, status = conv.id, conv.status
+        holder = await s.get(User, conv.agent_id) if status == "agent" and conv.agent_id else None
+        name = holder.display_name if holder is not None else None  # whom they talk to
     conn = Connection(ws, hub, "customer")
     conn.status = status
     position = (await hub.positions()).get(cid) if status == "queued" else None
     conn.push(frames.Ready(conversation_id=cid, status=status))
-    conn.push(status_frame(cid, status, position, None))
+    conn.push(status_frame(cid, status, position, None).model_copy(update={"agent": name}))
     hub.attach(conn, cid, auth.last_seq)
     return conn
 
@@ -168,7 +170,8 @@ async def agent_socket(ws: WebSocket) -> None:
     hub.agents.add(conn)
     conn.push(frames.Ready(role=user.role, name=user.display_name))
     await mark_seen(hub.svc, {user.id})
-    await hub.svc.broker.publish(AgentsChanged.now())  # waiting customers: someone is here
+    # Colleagues' team lists, and waiting customers: someone may be here now.
+    await hub.svc.broker.publish(PresenceChanged.of(user.id, user.presence))
     try:
         while (frame := await _next(conn, frames.AGENT_FRAMES)) is not None:
             await _agent_frame(conn, frame)

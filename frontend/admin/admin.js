@@ -68,7 +68,8 @@
     if (event) event.preventDefault();
     TandemMail.load(call, guard($("mail-status")));
   };
-  const loaders = { kb: loadDocuments, suggestions: loadSuggestions, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {}, mail: loadMail };
+  const loadTeam = () => TandemTeamAdmin.load(call, guard($("team-info")));
+  const loaders = { kb: loadDocuments, suggestions: loadSuggestions, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {}, mail: loadMail, team: loadTeam };
 
   function showTab(name) {
     document.querySelectorAll("[data-tab]").forEach((b) => b.setAttribute("aria-current", b.dataset.tab === name ? "page" : "false"));

@@ -2,15 +2,15 @@
 "use strict";
 
 (() => {
-  const { api, el, live, duration, since, time, show, session } = Tandem;
+  const { api, el, live, time, session } = Tandem;
   const $ = (id) => document.getElementById(id);
   const auth = session("tandem.agent"); // {token, role, name}
   let me = auth.get();
   let current = null; // the open conversation's id
   let shown = null; // the open conversation as last heard of: {id, status, agent_id, ...}
+  let lastTeamLoad = 0;
+  let forcedNote = false; // the note box was ticked because only notes were possible
   let seqs = new Set(); // the seqs in the open transcript
-  const previews = new Map(); // waiting conversation id -> {seq, text} of its latest message
-  let mine = new Set(); // ids of the conversations I hold
   let resumed = new Set(); // held conversations followed live on this socket
   let socket = null;
   let typingSent = 0;
@@ -42,6 +42,7 @@
     socket = null;
     timers.forEach(clearInterval);
     timers = [];
+    TandemAlerts.reset();
     showLogin();
   }
 
@@ -49,25 +50,35 @@
     $("login").hidden = false;
     $("app").hidden = true;
     $("logout").hidden = true;
+    $("presence").hidden = $("settings").hidden = true;
     $("me").textContent = "";
     $("email").focus();
   }
 
-  function enter() {
+  async function enter() {
     $("login").hidden = true;
     $("app").hidden = false;
     $("logout").hidden = false;
     $("me").textContent = `${me.name} (${me.role})`;
+    try {
+      await TandemTeam.start(call, showError);
+    } catch (err) {
+      if (unauthorized(err)) return;
+      $("queue-error").textContent = err.message;
+    }
+    TandemCanned.start(call, () => ({ ...TandemTeam.me(), role: me.role })).catch(showError);
+    TandemHistory.start(call, (id) => openConversation(id, true, true));
     loadQueue();
-    loadCanned();
+    TandemTeam.load();
     socket = live("/api/v1/agent/ws", me.token, { onEvent, onState: (up) => {
       $("live").hidden = !up;
       resumed = new Set();
-      if (up && current) openConversation(current, false);
+      if (up && current) refresh();
     } });
-    // Polling fallback while the websocket is down.
+    // Polling fallback while the websocket is down; the team list refreshes now and then.
     timers.push(setInterval(() => socket.open || loadQueue(), 5000));
-    timers.push(setInterval(() => socket.open || (current && openConversation(current, false)), 3000));
+    timers.push(setInterval(() => socket.open || refresh(), 3000));
+    timers.push(setInterval(() => TandemTeam.load(), 30000));
   }
 
   function unauthorized(err) {
@@ -80,24 +91,18 @@
 
   // ---- the queue --------------------------------------------------------------------------
 
-  function items(data, ...keys) {
-    if (Array.isArray(data)) return data;
-    for (const key of keys) if (data && Array.isArray(data[key])) return data[key];
-    return [];
-  }
-
   async function loadQueue() {
     try {
       const data = await call("/api/v1/agent/queue");
       const queued = data.queued || [];
-      const held = data.mine || [];
-      mine = new Set(held.map((c) => c.id));
-      fill($("queue"), queued, "Nobody is waiting.");
-      fill($("mine"), held, "None.");
-      fill($("offline"), data.offline || [], "None.");
+      const holding = data.mine || [];
+      TandemQueue.fill($("queue"), queued, "Nobody is waiting.");
+      TandemQueue.fill($("mine"), holding, "None.");
+      TandemQueue.fill($("offline"), data.offline || [], "None.");
       $("queue-count").textContent = String(queued.length);
       $("queue-error").textContent = "";
-      const fresh = [...queued, ...held, ...(data.offline || [])].find((c) => shown && c.id === shown.id);
+      TandemAlerts.update([...queued, ...holding, ...(data.offline || [])].map((c) => c.id));
+      const fresh = [...queued, ...holding, ...(data.offline || [])].find((c) => shown && c.id === shown.id);
       if (fresh) shown = fresh;
       if (shown) renderControls();
     } catch (err) {
@@ -105,75 +110,38 @@
     }
   }
 
-  function fill(list, convs, emptyText) {
-    list.replaceChildren(...(convs.length ? convs.map(queueItem) : [el("li", { class: "muted", text: emptyText })]));
-  }
-
-  function queueItem(c) {
-    const id = c.id;
-    const waited = c.queued_at ? since(c.queued_at) : null;
-    const reason = c.escalation_reason || "—";
-    const priority = c.priority ? el("span", { class: "badge hot", text: `priority ${c.priority}` }) : null;
-    const preview = c.escalation_detail || c.contact_email || "";
-    const said = previews.get(id);
-    return el("li", { dataset: { id } }, el("button", {
-      type: "button", "aria-current": String(id === current), onclick: () => openConversation(id, true),
-      "aria-label": `Conversation ${id}, ${reason}, waiting ${duration(waited)}`,
-    },
-      el("span", { class: "line" }, el("strong", { text: reason.replace(/_/g, " ") }), priority),
-      el("span", { class: "line" }, el("span", { text: waited == null ? "" : `waiting ${duration(waited)}` }), el("span", { class: "badge", text: c.locale || "" })),
-      preview ? el("span", { class: "preview", text: preview }) : null,
-      said ? el("span", { class: "preview said", text: `Customer: ${said.text}` }) : null,
-    ));
-  }
-
-  // A waiting customer wrote again: shown next to their conversation in the queue.
-  function showPreview(ev) {
-    const last = previews.get(ev.conversation_id);
-    if (last && last.seq >= ev.seq) return;
-    previews.set(ev.conversation_id, { seq: ev.seq, text: ev.text });
-    document.querySelectorAll("#queue li[data-id], #offline li[data-id]").forEach((li) => {
-      if (li.dataset.id !== ev.conversation_id) return;
-      const button = li.querySelector("button");
-      const old = button.querySelector(".said");
-      const said = el("span", { class: "preview said", text: `Customer: ${ev.text}` });
-      if (old) old.replaceWith(said);
-      else button.append(said);
-    });
-  }
-
-  async function loadCanned() {
-    try {
-      const data = await call("/api/v1/agent/canned");
-      const replies = items(data, "canned", "replies", "items");
-      $("canned").replaceChildren(el("option", { value: "", text: "—" }), ...replies.map((r, i) => {
-        const text = typeof r === "string" ? r : r.text;
-        return el("option", { value: String(i), dataset: { text }, text: (r.shortcut ? `/${r.shortcut} — ` : "") + text.slice(0, 50) });
-      }));
-    } catch (err) {
-      unauthorized(err);
-    }
-  }
-
   // ---- one conversation -------------------------------------------------------------------
 
-  async function openConversation(id, focus) {
+  // `byUser`: opened from a list (an error is shown); else a refresh of what is shown, made
+  // only while the server still lets this agent read it (no error once it is no longer theirs).
+  async function openConversation(id, focus, byUser = true) {
     const switching = id !== current;
     current = id;
-    document.querySelectorAll(".conv-list button").forEach((b) => b.setAttribute("aria-current", "false"));
+    document.querySelectorAll(".conv-list button").forEach((b) => b.setAttribute("aria-current", String(b.closest("li").dataset.id === id)));
+    if (byUser && window.matchMedia("(max-width: 800px)").matches) TandemQueue.collapse(true);
     try {
       const c = await call(`/api/v1/agent/conversations/${id}`);
       if (current !== id) return;
       render(c, switching);
-      if (mine.has(id) && socket && socket.open && !resumed.has(id)) {
+      if (held(shown) && socket && socket.open && !resumed.has(id)) {
         resumed.add(id);
         socket.send({ type: "resume", conversation_id: id, last_seq: Math.max(0, ...c.messages.map((m) => m.seq)) });
       }
       if (focus) $("view-title").focus();
     } catch (err) {
-      if (!unauthorized(err)) $("action-error").textContent = err.message;
+      if (unauthorized(err)) return;
+      if (byUser) $("action-error").textContent = err.message;
+      else if (shown && [403, 404].includes(err.status)) renderControls(); // no longer ours
     }
   }
+
+  function refresh() {
+    if (current && shown && shown.id === current && mayRead(shown)) openConversation(current, false, false);
+  }
+
+  const who = () => ({ id: (TandemTeam.me() || {}).id, role: me.role });
+  const held = (conv) => TandemRules.held(conv, who());
+  const mayRead = (conv) => TandemRules.mayRead(conv, who());
 
   function render(c, switching) {
     $("empty").hidden = true;
@@ -184,7 +152,8 @@
     $("view-title").tabIndex = -1;
     const esc = c.escalation || {};
     $("reason").textContent = esc.reason ? `${esc.reason.replace(/_/g, " ")}${esc.detail ? ": " + esc.detail : ""}` : "No escalation.";
-    renderSignals(c.signals || []);
+    TandemSignals.render($("signals"), c.signals || [], c.documents || {});
+    $("contact").textContent = `${conv.contact_email ? "E-mail: " + conv.contact_email : "No e-mail address left"} · Language: ${conv.locale || "unknown"}`;
     renderSentiment(c.sentiment_trend || []);
     showSummary(c.summary);
     const atBottom = nearBottom();
@@ -201,15 +170,24 @@
     $("summary").textContent = s.text ? `${s.text}${s.source ? ` (${s.source})` : ""}` : "No summary yet.";
   }
 
-  // The status badge and the buttons, from what we last heard of the open conversation.
+  // The status badge, the buttons and the reply box, from what we last heard of the open
+  // conversation: only what this agent may do in this state is enabled.
   function renderControls() {
     const conv = shown || {};
-    $("conv-status").textContent = conv.status || "";
-    const held = conv.status === "agent" && mine.has(conv.id);
-    $("claim").disabled = !["queued", "offline"].includes(conv.status);
-    $("release").disabled = $("transfer").disabled = !held;
-    $("close").disabled = conv.status === "closed";
-    $("send").disabled = conv.status === "closed";
+    const may = TandemRules.allowed(conv, who());
+    $("conv-status").textContent = conv.status === "agent" && !may.mine ? `agent: ${TandemTeam.name(conv.agent_id)}` : conv.status || "";
+    for (const action of ["claim", "release", "transfer", "close"]) $(action).disabled = !may[action];
+    const noting = !may.reply && may.note; // not the holder: internal notes only
+    if (noting !== forcedNote) $("as-note").checked = noting; // and back to replies on a claim
+    forcedNote = noting;
+    $("as-note").disabled = !may.reply;
+    $("reply").classList.toggle("note", $("as-note").checked);
+    $("send").disabled = $("reply-text").disabled = $("canned").disabled = !(may.reply || may.note);
+    $("resummarise").disabled = !may.read;
+    document.querySelectorAll("#transcript .marks button").forEach((b) => (b.disabled = !may.read));
+    const note = TandemRules.readOnly(conv, who(), TandemTeam.name);
+    $("readonly").hidden = !note;
+    $("readonly").textContent = note;
   }
 
   function nearBottom() {
@@ -224,15 +202,6 @@
     const later = [...$("transcript").children].find((li) => Number(li.dataset.seq) > m.seq);
     $("transcript").insertBefore(line(m), later || null);
     if (atBottom) $("transcript").scrollTop = $("transcript").scrollHeight;
-  }
-
-  // The signals of the last decision that handed over (or else the last decision).
-  function renderSignals(decisions) {
-    const last = [...decisions].reverse().find((d) => d.outcome !== "answered") || decisions[decisions.length - 1];
-    if (!last) return $("signals").replaceChildren();
-    const head = { outcome: last.outcome, reason: last.reason, confidence: last.confidence };
-    const rows = Object.entries({ ...head, ...(last.signals || {}) }).flatMap(([k, v]) => [el("dt", { text: k.replace(/_/g, " ") }), el("dd", { text: show(v) })]);
-    $("signals").replaceChildren(...rows);
   }
 
   function renderSentiment(trend) {
@@ -267,15 +236,19 @@
   }
 
   async function act(action, body) {
-    if (!current) return;
+    const id = current;
+    if (!id) return;
     $("action-error").textContent = "";
     try {
       // The answer says where the conversation stands now; its messages come over the socket.
-      // (Fetching it again would be refused once it is no longer waiting or ours.)
-      const now = await call(`/api/v1/agent/conversations/${current}/${action}`, { method: "POST", body });
+      // What was shown stays (read-only once the conversation is no longer ours): fetching it
+      // again would be refused after a transfer or a release.
+      const now = await call(`/api/v1/agent/conversations/${id}/${action}`, { method: "POST", body });
       if (shown && shown.id === now.id) shown = { ...shown, status: now.status, agent_id: now.agent_id };
-      await loadQueue();
+      if (action === "claim") TandemAlerts.clear();
       renderControls();
+      await loadQueue();
+      if (action === "transfer") TandemTeam.load().then(renderControls);
     } catch (err) {
       if (!unauthorized(err)) $("action-error").textContent = err.message;
     }
@@ -318,20 +291,27 @@
     switch (ev.type) {
       case "queue":
         loadQueue();
+        if (Date.now() - lastTeamLoad > 5000) {
+          lastTeamLoad = Date.now();
+          TandemTeam.load().then(renderControls);
+        }
         break;
       case "preview":
-        showPreview(ev);
+        TandemQueue.preview(ev);
+        break;
+      case "presence": // a colleague is away or back: the team list and the picker follow
+        TandemTeam.load().then(renderControls);
         break;
       case "resync":
         loadQueue();
-        if (current) openConversation(current, false);
+        refresh();
         break;
       case "message":
         if (ev.conversation_id === current) append(ev.message);
         break;
       case "status":
         if (shown && ev.conversation_id === shown.id) {
-          shown = { ...shown, status: ev.status };
+          shown = { ...shown, status: ev.status, agent_id: ev.status === "agent" ? ev.agent_id ?? shown.agent_id : null };
           renderControls();
         }
         break;
@@ -350,18 +330,17 @@
     $("claim").addEventListener("click", () => act("claim"));
     $("release").addEventListener("click", () => act("release"));
     $("close").addEventListener("click", () => confirm("Close this conversation?") && act("close"));
-    $("transfer").addEventListener("click", () => {
-      const id = prompt("Transfer to which agent (agent id number)?");
-      if (id && Number.isInteger(Number(id))) act("transfer", { agent_id: Number(id) });
+    $("transfer").addEventListener("click", async () => {
+      try {
+        const to = await TandemTeam.pick();
+        if (to) act("transfer", { agent_id: to });
+      } catch (err) {
+        showError(err);
+      }
     });
     $("reply").addEventListener("submit", reply);
     $("resummarise").addEventListener("click", resummarise);
     $("as-note").addEventListener("change", () => $("reply").classList.toggle("note", $("as-note").checked));
-    $("canned").addEventListener("change", () => {
-      const option = $("canned").selectedOptions[0];
-      if (option && option.dataset.text) $("reply-text").value = option.dataset.text;
-      $("reply-text").focus();
-    });
     $("reply-text").addEventListener("input", () => {
       if (!socket || !current || Date.now() - typingSent < 3000) return;
       typingSent = Date.now();
@@ -370,6 +349,7 @@
   }
 
   bind();
+  TandemQueue.start((id) => openConversation(id, true), () => current);
   if (me && me.token) enter();
   else showLogin();
 })();

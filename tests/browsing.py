@@ -1,0 +1,74 @@
+"""What every browser test shares: Debian's chromium through Playwright (never a downloaded
+browser), pages that record every console error and failed answer, and screenshots."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Response
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags chromium reaches for Google's hosts at every start.
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def launch(p: Playwright, *extra: str) -> Browser:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's browser with `apt-get install chromium`"
+        )
+    return p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, *extra])
+
+
+class Watched:
+    """A page with every console error, uncaught exception and 4xx/5xx answer it met."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.problems: list[str] = []
+        page.set_default_timeout(15_000)
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.problems.append(f"pageerror: {exc}"))
+        page.on("response", self._response)
+
+    def _console(self, msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            self.problems.append(f"console: {msg.text}")
+
+    def _response(self, response: Response) -> None:
+        if response.status >= 400:
+            self.problems.append(f"{response.status} {response.request.method} {response.url}")
+
+
+@contextmanager
+def watched(
+    browser: Browser, viewport: dict[str, int] = DESKTOP, **context: Any
+) -> Iterator[Watched]:
+    """A page in a context of its own (its own storage: another person, or another device)."""
+    ctx = browser.new_context(viewport=viewport, **{"locale": "en-GB", **context})
+    try:
+        yield Watched(ctx.new_page())
+    finally:
+        ctx.close()
+
+
+def shot(page: Page, name: str, full_page: bool = False) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
