@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Response
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Playwright, Response
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags chromium reaches for Google's hosts at every start.
@@ -38,15 +38,22 @@ def launch(p: Playwright, *extra: str) -> Browser:
 
 
 class Watched:
-    """A page with every console error, uncaught exception and 4xx/5xx answer it met."""
+    """A page with every console error, uncaught exception and 4xx/5xx answer it met; its
+    confirmations ("Close this conversation?") are answered OK, as the person meant them."""
 
     def __init__(self, page: Page) -> None:
         self.page = page
         self.problems: list[str] = []
+        self.confirmed: list[str] = []
         page.set_default_timeout(15_000)
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.problems.append(f"pageerror: {exc}"))
         page.on("response", self._response)
+        page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog: Dialog) -> None:
+        self.confirmed.append(dialog.message)
+        dialog.accept()
 
     def _console(self, msg: ConsoleMessage) -> None:
         if msg.type == "error":

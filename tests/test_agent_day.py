@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Frame, Page, expect, sync_playwright
 
 from app.main import create_app
+from disclosure.texts import phrase
 from tests.browsing import PHONE, Watched, launch, shot, watched
 from tests.conftest import BACKENDS, _seed, empty_database, settings_for
 from tests.llm_stub import StubState, ThreadedServer, build, free_port
@@ -94,9 +95,8 @@ def set_presence(page: Page, value: str) -> None:
 
 
 def customer(page: Page, day: Day) -> Frame:
-    page.goto(day.url + "/")
-    page.click("button[aria-label^='Open customer service chat']")
-    page.wait_for_selector("iframe[title='Customer service chat']")
+    page.goto(day.url + "/")  # the demo shop opens the chat by itself (data-open)
+    page.wait_for_selector("iframe[src*='/widget']")  # (its title is in the customer's language)
     frame = page.frame(url=lambda url: url.startswith(day.url + "/widget"))
     assert frame is not None
     frame.click("#start-btn")
@@ -157,6 +157,7 @@ def test_morning_alert_claim_reply_transfer_release_close_and_rating(
         expect(alex.page).to_have_title(re.compile(r"^\(1\) "))
         shot(alex.page, "day-alert-desktop")
         open_in(alex.page, "queue", cid)
+        expect(alex.page.locator("#reason")).to_have_text("The customer asked to talk to a person.")
         expect(alex.page.locator("#signals")).to_contain_text("asked for a person")
         alex.page.click("#claim")
         expect(alex.page.locator("#conv-status")).to_have_text("agent")
@@ -191,6 +192,7 @@ def test_morning_alert_claim_reply_transfer_release_close_and_rating(
         send_reply(bo.page, "The invoice is in your account. Have a nice day!")
         bo.page.click("#close")
         expect(bo.page.locator("#conv-status")).to_have_text("closed")
+        assert bo.confirmed == ["Close this conversation?"]
 
         # The customer rates the conversation; operators see it counted.
         rating = frame.get_by_role("group", name="How was your conversation?")
@@ -230,6 +232,7 @@ def test_evening_a_left_message_is_answered_by_e_mail(browser: Browser, day: Day
         say(frame, "Mijn factuur klopt niet, het bedrag is te hoog")
         frame.click("#human-btn")
         expect(frame.locator("#contact")).to_be_visible()  # the form up front: nobody is in
+        expect(frame.locator("#status")).to_contain_text("niet bereikbaar")  # in Dutch
         expect(frame.locator("#contact-intro")).to_contain_text("e-mail")
         frame.fill("#contact-email", CUSTOMER_MAIL)
         frame.click("#contact button[type=submit]")
@@ -256,3 +259,4 @@ def test_evening_a_left_message_is_answered_by_e_mail(browser: Browser, day: Day
     body = mails[0].get_body(preferencelist=("plain",))
     assert body is not None
     assert "we corrected your invoice today" in body.get_content()
+    assert mails[0]["Subject"] == phrase("mail_reply_subject", "nl")  # the customer's language

@@ -221,7 +221,7 @@ def test_agent_console_shows_the_queue(page: Page, server: ThreadedServer) -> No
     expect(item).to_contain_text("ai opt out")
     item.click()
     expect(page.locator("#conv")).to_be_visible()
-    expect(page.locator("#reason")).to_contain_text("ai opt out")
+    expect(page.locator("#reason")).to_have_text("The customer chose a person instead of the AI.")
     shot(page, "console")
 
 

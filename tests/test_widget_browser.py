@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -306,24 +307,32 @@ def test_desktop_layout_is_unchanged(desk: Watched, server: ThreadedServer) -> N
 
 
 @pytest.mark.parametrize(
-    ("lang", "attrs", "text", "title"),
+    ("browser_locale", "lang", "attrs", "text", "title"),
     [
-        ("nl", "", "Chat met ons", "Klantenservice"),
-        ("nl", 'data-locale="de"', "Chatten Sie mit uns", "Kundenservice"),
+        ("nl-NL", "en", "", "Chat met ons", "Klantenservice"),  # the customer's own language
+        ("pl-PL", "nl", "", "Chat met ons", "Klantenservice"),  # not spoken: the page's
+        ("en-GB", "nl", 'data-locale="de"', "Chatten Sie mit uns", "Kundenservice"),
     ],
 )
-def test_the_launcher_speaks_the_pages_language(
-    desk: Watched, server: ThreadedServer, lang: str, attrs: str, text: str, title: str
+def test_the_launcher_speaks_the_customers_language(
+    browser: Browser,
+    server: ThreadedServer,
+    browser_locale: str,
+    lang: str,
+    attrs: str,
+    text: str,
+    title: str,
 ) -> None:
-    page = desk.page
-    host_page(page, server, lang, attrs)
-    expect(launcher_text(page)).to_have_text(text)
-    name = f"widget-launcher-{lang}-{attrs[-3:-1] or lang}"
-    shot(page, name + "-closed")
-    launcher(page).click()
-    frame = opened(page)
-    expect(frame.locator("#w-title")).to_have_text(title)  # the same locale, passed on
-    shot(page, name)
+    with contextmanager(watched)(browser, locale=browser_locale) as desk:
+        page = desk.page
+        host_page(page, server, lang, attrs)
+        expect(launcher_text(page)).to_have_text(text)
+        name = f"widget-launcher-{browser_locale}-{lang}-{attrs[-3:-1] or lang}"
+        shot(page, name + "-closed")
+        launcher(page).click()
+        frame = opened(page)
+        expect(frame.locator("#w-title")).to_have_text(title)  # the same locale, passed on
+        shot(page, name)
 
 
 def test_a_closed_chat_keeps_counting_on_the_next_page(

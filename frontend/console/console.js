@@ -151,7 +151,7 @@
     $("view-title").textContent = `Conversation ${conv.id || current}`;
     $("view-title").tabIndex = -1;
     const esc = c.escalation || {};
-    $("reason").textContent = esc.reason ? `${esc.reason.replace(/_/g, " ")}${esc.detail ? ": " + esc.detail : ""}` : "No escalation.";
+    $("reason").textContent = TandemSignals.headline(esc.reason);
     TandemSignals.render($("signals"), c.signals || [], c.documents || {});
     $("contact").textContent = `${conv.contact_email ? "E-mail: " + conv.contact_email : "No e-mail address left"} · Language: ${conv.locale || "unknown"}`;
     renderSentiment(c.sentiment_trend || []);

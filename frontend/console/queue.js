@@ -23,7 +23,7 @@ const TandemQueue = (() => {
     const waited = c.queued_at ? since(c.queued_at) : null;
     const reason = c.escalation_reason || "—";
     const priority = c.priority ? el("span", { class: "badge hot", text: `priority ${c.priority}` }) : null;
-    const preview = c.escalation_detail || c.contact_email || "";
+    const preview = c.contact_email || ""; // the reason is the line above, in the agent's words
     const said = previews.get(id);
     return el("li", { dataset: { id } }, el("button", {
       type: "button", "aria-current": String(id === current()), onclick: () => open(id),

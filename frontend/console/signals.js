@@ -8,6 +8,22 @@ const TandemSignals = (() => {
   const words = (v) => String(v).replace(/_/g, " ");
   const OUTCOMES = { escalated: "handed the conversation to the team", declined: "did not answer", answered: "answered" };
 
+  // Why it was handed over, told to the agent (the conversation's `escalation_detail` is
+  // worded for the customer: "You asked to talk to a person.").
+  const HEADLINES = {
+    customer_request: "The customer asked to talk to a person.",
+    ai_opt_out: "The customer chose a person instead of the AI.",
+    human_only: "The human-only setting is on: the team answers everything.",
+    restricted_topic: "The customer raised a topic only people handle.",
+    negative_sentiment: "The customer sounded upset.",
+    llm_unavailable: "The AI model did not answer in time.",
+    unsafe_output: "The AI's draft failed a safety check.",
+    low_confidence: "The AI found no reliable answer in the help centre.",
+    max_bot_turns: "The AI had answered as many times as the policy allows.",
+    lease_expired: "The agent who held it was disconnected.",
+  };
+  const headline = (reason) => (reason ? HEADLINES[reason] || `Handed over: ${words(reason)}.` : "No escalation.");
+
   // The sentence for the rule behind the decision, with the policy value it crossed.
   function rule(d) {
     const s = d.signals || {};
@@ -76,5 +92,5 @@ const TandemSignals = (() => {
     list.replaceChildren(...sentences(last, titles || {}).map((text) => el("li", { text })));
   }
 
-  return { render, sentences };
+  return { render, sentences, headline };
 })();

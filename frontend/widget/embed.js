@@ -12,7 +12,9 @@
   var openKey = "tandem-widget-open";
   var activeKey = "tandem-widget-active"; // the widget has a conversation: keep it listening
   var unreadKey = "tandem-widget-unread";
-  var locale = pickLocale([script.dataset.locale, document.documentElement.lang, navigator.language]);
+  // The customer's language: what the site asks for explicitly, else what their browser asks
+  // for (as the server reads Accept-Language), else the page's own language.
+  var locale = pickLocale([script.dataset.locale].concat(navigator.languages || [navigator.language], [document.documentElement.lang]));
   var T = WIDGET_TEXTS[locale];
   var phone = window.matchMedia("(max-width: 480px)");
   var frame = null;
