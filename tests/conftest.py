@@ -12,13 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 
 from app.db import create_engine, migrate, sessionmaker
 from app.embeddings import Embedder, load_embedder
 from app.main import create_app
 from app.settings import Settings
 from tests.databases import pg_database
-from tests.llm_stub import StubState, ThreadedServer, build
+from tests.llm_stub import StubState, ThreadedServer, build, free_port
+from tests.smtp_sink import Sink
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -186,3 +188,31 @@ async def quote_client(quote_server: ThreadedServer) -> AsyncIterator[httpx.Asyn
 @pytest.fixture
 async def chat(client: httpx.AsyncClient) -> Chat:
     return Chat(client)
+
+
+SITE = "https://shop.example"  # where links in e-mails point
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[tuple[Sink, int]]:
+    handler = Sink()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def mail_server(db_url: str, sink: tuple[Sink, int]) -> Iterator[ThreadedServer]:
+    """Tandem with SMTP configured, quick retries and three attempts at most."""
+    settings = settings_for(
+        db_url,
+        smtp_url=f"smtp://127.0.0.1:{sink[1]}",
+        public_url=SITE + "/",
+        mail_retry_seconds=0.2,
+        mail_max_attempts=3,
+    )
+    srv = ThreadedServer(create_app(settings)).start()
+    yield srv
+    srv.stop()

@@ -25,7 +25,7 @@ from disclosure.texts import phrase
 from tests.browsing import PHONE, Watched, launch, shot, watched
 from tests.conftest import BACKENDS, _seed, empty_database, settings_for
 from tests.llm_stub import StubState, ThreadedServer, build, free_port
-from tests.test_mail import Sink
+from tests.smtp_sink import Sink
 
 pytestmark = pytest.mark.browser
 ALEX = ("agent@example.com", "agent-password")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,22 +9,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Dialog, Frame, Page, expect, sync_playwright
 
+from tests.browsing import launch, shot
 from tests.llm_stub import StubState, ThreadedServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 expect.set_options(timeout=15_000)  # a turn may take the LLM's whole time budget
 
 # Records, inside the widget frame, whether the disclosure was on screen when the input came on.
@@ -48,12 +36,8 @@ document.addEventListener("DOMContentLoaded", () => {
 def browser() -> Iterator[Browser]:
     """One browser per test: Playwright's loop must not be running while session fixtures
     (the PostgreSQL database) are set up or torn down."""
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's browser with `apt-get install chromium`"
-        )
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = launch(p)
         yield b
         b.close()
 
@@ -65,11 +49,6 @@ def page(browser: Browser) -> Iterator[Page]:
     pg.set_default_timeout(15_000)
     yield pg
     context.close()
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
 def widget_frame(page: Page, server: ThreadedServer) -> Frame | None:

@@ -5,27 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import threading
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 from sqlalchemy import update
 
 from app.db import create_engine, sessionmaker
 from app.models import Presence, User
+from tests.browsing import Watched, launch, shot
 from tests.llm_stub import StubState, ThreadedServer
 from tests.test_browser import start_chat, widget
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 ALEX = ("agent@example.com", "agent-password")
 BO = ("agent2@example.com", "agent-password")
 expect.set_options(timeout=15_000)
@@ -34,31 +30,10 @@ WIDE = """[...document.querySelectorAll('body *')]
   .slice(0, 15).map(e => e.tagName + '#' + e.id + '.' + e.className)"""  # what overflows
 
 
-class Watched:
-    """A page with every console error and failed (4xx/5xx) response it saw."""
-
-    def __init__(self, context: BrowserContext) -> None:
-        self.page = context.new_page()
-        self.problems: list[str] = []
-        self.page.on(
-            "console",
-            lambda m: self.problems.append(f"console: {m.text}") if m.type == "error" else None,
-        )
-        self.page.on(
-            "response",
-            lambda r: self.problems.append(f"{r.status} {r.url}") if r.status >= 400 else None,
-        )
-        self.page.on("dialog", lambda d: d.accept())
-
-
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's browser with `apt-get install chromium`"
-        )
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = launch(p)
         yield b
         b.close()
 
@@ -72,7 +47,7 @@ def console(
 ) -> Watched:
     """A logged-in console; without `socket`, its websocket is refused (the polling fallback)."""
     context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="en-GB")
-    w = Watched(context)
+    w = Watched(context.new_page())
     if not socket:
         w.page.route_web_socket("**/api/v1/agent/ws", lambda ws: ws.close())
     w.page.goto(server.url + "/console")
@@ -82,11 +57,6 @@ def console(
     expect(w.page.locator("#live")).to_be_visible(visible=socket)
     expect(w.page.locator("#presence")).to_be_visible()
     return w
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def waiting(http: httpx.Client, text: str | None = None) -> str:
@@ -168,7 +138,7 @@ def test_claim_transfer_release_and_close_show_no_false_error(
     set_presence(bo, "online")
     page.click("#transfer")
     expect(page.locator("#transfer-to option")).to_contain_text(["Bo Agent"])
-    shot(page, "console-transfer-picker")
+    shot(page, "console-transfer-picker", full_page=True)
     page.click("#transfer-go")
     expect(page.locator("#conv-status")).to_have_text("agent: Bo Agent")
     expect(page.locator("#readonly")).to_contain_text("Bo Agent holds this conversation")
@@ -177,7 +147,7 @@ def test_claim_transfer_release_and_close_show_no_false_error(
     expect(page.locator("#transcript")).to_contain_text("Alex Agent from our team has joined")
     set_presence(bo, "away")  # online, Bo would be given the next ones
     quiet(alex)
-    shot(page, "console-after-transfer")
+    shot(page, "console-after-transfer", full_page=True)
     with httpx.Client(base_url=server.url, timeout=30) as http:
         cids = [cid, waiting(http), waiting(http)]
 
@@ -251,7 +221,7 @@ def test_signals_read_as_sentences_and_the_customer_is_shown(
     text = signals.inner_text()
     assert "{" not in text and "chunk" not in text and "document_id" not in text, text
     expect(alex.page.locator("#contact")).to_contain_text("Language: en")
-    shot(alex.page, "console-desktop")
+    shot(alex.page, "console-desktop", full_page=True)
     assert alex.problems == []
 
 
@@ -270,11 +240,11 @@ def test_the_console_fits_a_phone(
     page = alex.page
     fits = "document.documentElement.scrollWidth <= window.innerWidth"
     assert page.evaluate(fits)
-    shot(page, "console-phone-queue")
+    shot(page, "console-phone-queue", full_page=True)
     open_waiting(alex, cid)
     expect(page.locator("#side-body")).to_be_hidden()  # the list folds away
     assert page.evaluate(fits), page.evaluate(WIDE)
-    shot(page, "console-phone")
+    shot(page, "console-phone", full_page=True)
     page.click("#side-toggle")
     page.click("#tab-history")
     expect(page.locator("#history-pane")).to_be_visible()
@@ -288,7 +258,7 @@ def test_operators_set_capacity_in_the_team_section(
     browser: Browser, server: ThreadedServer
 ) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
-    w = Watched(context)
+    w = Watched(context.new_page())
     page = w.page
     page.goto(server.url + "/admin")
     page.fill("#email", "operator@example.com")
@@ -303,7 +273,7 @@ def test_operators_set_capacity_in_the_team_section(
     expect(page.locator("#team-info")).to_have_text(
         "Bo Agent now holds up to 5 conversation(s) at once."
     )
-    shot(page, "admin-team")
+    shot(page, "admin-team", full_page=True)
     box.fill(before)
     box.press("Enter")
     expect(page.locator("#team-info")).to_contain_text(f"up to {before} ")
@@ -332,7 +302,7 @@ def test_canned_replies_and_the_history_in_the_console(
     page.fill("#canned-text", f"Thanks for waiting, order {tag} is on its way.")
     page.click("#canned-save")
     expect(page.locator("#canned-list")).to_contain_text(f"order {tag} is on its way")
-    shot(page, "console-canned")
+    shot(page, "console-canned", full_page=True)
     page.click("#canned-done")
 
     page.locator("#reply-text").press_sequentially(f"/thx-{tag} ")
@@ -353,7 +323,7 @@ def test_canned_replies_and_the_history_in_the_console(
     expect(page.locator("#view-title")).to_have_text(f"Conversation {cid}")
     expect(page.locator("#readonly")).to_contain_text("closed")
     expect(page.locator("#claim")).to_be_disabled()
-    shot(page, "console-history")
+    shot(page, "console-history", full_page=True)
 
     page.click("#canned-manage")
     page.get_by_role("button", name=f"Delete /thx-{tag}").click()
@@ -366,7 +336,7 @@ def test_after_a_transfer_the_widget_names_the_new_agent(
     browser: Browser, server: ThreadedServer, llm: StubState, nobody_takes: None
 ) -> None:
     """The customer reads "Bo Agent ... has joined" and a status line naming Bo, not Alex."""
-    customer = Watched(browser.new_context(viewport={"width": 1100, "height": 780}))
+    customer = Watched(browser.new_context(viewport={"width": 1100, "height": 780}).new_page())
     frame = widget(customer.page, server)
     start_chat(frame)
     conv = frame.evaluate("JSON.parse(localStorage.getItem('tandem.conversation'))")
@@ -396,5 +366,5 @@ def test_after_a_transfer_the_widget_names_the_new_agent(
     set_presence(bo, "away")
     expect(frame.locator(".msg.system").last).to_contain_text("Bo Agent")
     expect(frame.locator("#status")).to_contain_text("Bo Agent")
-    shot(customer.page, "widget-after-transfer")
+    shot(customer.page, "widget-after-transfer", full_page=True)
     assert customer.problems == [] and bo.problems == []

@@ -4,10 +4,7 @@ exactly once, retried and given up on visibly; without SMTP no screen promises a
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import secrets
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -16,83 +13,23 @@ from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.cli import main as cli
 from app.db import create_engine, sessionmaker
-from app.main import create_app
 from app.models import MailKind, Outbox, User
 from app.settings import InvalidSettings, SmtpServer, parse_smtp_url
 from disclosure.texts import LOCALES, phrase
-from tests.conftest import Chat, empty_database, settings_for
-from tests.llm_stub import ThreadedServer, free_port
+from tests.conftest import SITE, Chat, empty_database
+from tests.llm_stub import ThreadedServer
+from tests.smtp_sink import Sink
 from tests.test_replicas import Replica, _environment, _start, _stop, _wait_healthy
 
 AGENT = ("agent@example.com", "agent-password")
 AGENT2 = ("agent2@example.com", "agent-password")
 OPERATOR = ("operator@example.com", "operator-password")
-SITE = "https://shop.example"
 PROMISES = ("mail", "correo")  # e-mail, E-Mail, per e-mail, par e-mail, por correo
-
-
-class Sink:
-    """What an SMTP server on loopback received; it can refuse a recipient's next e-mails."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.received: list[EmailMessage] = []
-        self.refusals: dict[str, tuple[int, str]] = {}  # recipient: (times, reply)
-        self.delay = 0.0
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        await asyncio.sleep(self.delay)
-        with self.lock:
-            for rcpt in envelope.rcpt_tos:
-                times, reply = self.refusals.get(rcpt, (0, ""))
-                if times:
-                    self.refusals[rcpt] = (times - 1, reply)
-                    return reply
-            raw = envelope.content if isinstance(envelope.content, bytes) else b""
-            msg = email.message_from_bytes(raw, policy=email.policy.default)
-            assert isinstance(msg, EmailMessage)
-            self.received.append(msg)
-        return "250 OK"
-
-    def refuse(self, recipient: str, times: int, reply: str = "451 4.3.0 try again") -> None:
-        with self.lock:
-            self.refusals[recipient] = (times, reply)
-
-    def to(self, recipient: str) -> list[EmailMessage]:
-        with self.lock:
-            return [m for m in self.received if m["To"] == recipient]
-
-
-@pytest.fixture(scope="module")
-def sink() -> Iterator[tuple[Sink, int]]:
-    handler = Sink()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
-
-
-@pytest.fixture(scope="module")
-def mail_server(db_url: str, sink: tuple[Sink, int]) -> Iterator[ThreadedServer]:
-    """Tandem with SMTP configured, quick retries and three attempts at most."""
-    settings = settings_for(
-        db_url,
-        smtp_url=f"smtp://127.0.0.1:{sink[1]}",
-        public_url=SITE + "/",
-        mail_retry_seconds=0.2,
-        mail_max_attempts=3,
-    )
-    srv = ThreadedServer(create_app(settings)).start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture

@@ -14,19 +14,16 @@ import httpx
 import pytest
 from playwright.sync_api import (
     Browser,
-    ConsoleMessage,
     Frame,
     Page,
-    Response,
     Route,
     expect,
     sync_playwright,
 )
 
+from tests.browsing import Watched, launch
 from tests.llm_stub import StubState, ThreadedServer
 from tests.test_browser import (
-    ARGS,
-    CHROMIUM,
     WATCH_INPUT,
     agent_bearer,
     shot,
@@ -45,30 +42,9 @@ def browser() -> Iterator[Browser]:
     """As in tests/test_browser.py, but letting a page Playwright answers (an unknown, so
     "public", address) load the widget from loopback, as a real shop's page would from a host."""
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM, args=[*ARGS, "--disable-features=LocalNetworkAccessChecks"]
-        )
+        b = launch(p, "--disable-features=LocalNetworkAccessChecks")
         yield b
         b.close()
-
-
-class Watched:
-    """A page with every console error and every 4xx/5xx answer it met, to be asserted empty."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        page.on("response", self._response)
-
-    def _console(self, msg: ConsoleMessage) -> None:
-        if msg.type == "error":
-            self.errors.append(f"console: {msg.text}")
-
-    def _response(self, response: Response) -> None:
-        if response.status >= 400:
-            self.errors.append(f"{response.status} {response.url}")
 
 
 def watched(browser: Browser, **context: Any) -> Iterator[Watched]:
@@ -78,7 +54,7 @@ def watched(browser: Browser, **context: Any) -> Iterator[Watched]:
     w = Watched(pg)
     yield w
     ctx.close()
-    assert w.errors == []
+    assert w.problems == []
 
 
 @pytest.fixture
@@ -369,20 +345,12 @@ def test_a_closed_chat_keeps_counting_on_the_next_page(
 
 
 def test_with_email_replies_the_form_promises_an_email(
-    desk: Watched, server: ThreadedServer, llm: StubState, nobody_online: None
+    desk: Watched, mail_server: ThreadedServer, llm: StubState, nobody_online: None
 ) -> None:
-    """A server that answers left messages by e-mail says so in `email_replies` (stood in for
-    here, at the network edge, until the e-mail work lands)."""
+    """A Tandem that sends e-mail (SMTP on loopback) says so in `email_replies`, and only then
+    does the widget promise an answer by e-mail."""
     page = desk.page
-
-    def with_email(route: Route) -> None:
-        if route.request.method != "POST":
-            route.continue_()
-            return
-        response = route.fetch()
-        route.fulfill(response=response, json={**response.json(), "email_replies": True})
-
-    page.route(server.url + "/api/v1/conversations", with_email)
+    server = mail_server
     frame = widget(page, server)
     frame.get_by_role("button", name="Talk to a person from the start").click()
     expect(frame.locator("#status")).to_contain_text("No one from our team is online right now.")
