@@ -63,7 +63,10 @@ def extractive(lines: Sequence[Line], reason: str | None) -> str:
         parts.append("Handed over: " + reason.replace("_", " "))
     if len(asked) > 1:
         parts.append("Last: " + _clip(asked[-1], 160))
-    return _clip(". ".join(parts), MAX_CHARS) if parts else "No customer messages yet."
+    if not parts:
+        return "No customer messages yet."
+    # "Asked: Where is it?" ends a sentence already; "Handed over: customer request" does not.
+    return _clip(" ".join(p if p[-1] in ".!?…" else p + "." for p in parts), MAX_CHARS)
 
 
 async def summarise(llm: LLM | None, lines: Sequence[Line], reason: str | None) -> Summary:

@@ -121,6 +121,7 @@ def open_in(page: Page, pane: str, cid: str) -> None:
 
 def send_reply(page: Page, text: str) -> None:
     page.fill("#reply-text", text)
+    expect(page.locator("#send")).to_have_text("Send to customer")  # not an internal note
     page.click("#send")
     expect(page.locator("#transcript li").last).to_contain_text(text)
 

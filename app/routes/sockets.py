@@ -168,8 +168,9 @@ async def agent_socket(ws: WebSocket) -> None:
         return
     conn = Connection(ws, hub, "agent", user.id, hash_token(auth.token))
     hub.agents.add(conn)
-    conn.push(frames.Ready(role=user.role, name=user.display_name))
+    # Online before "ready": a console that was told it is connected can be transferred to.
     await mark_seen(hub.svc, {user.id})
+    conn.push(frames.Ready(role=user.role, name=user.display_name))
     # Colleagues' team lists, and waiting customers: someone may be here now.
     await hub.svc.broker.publish(PresenceChanged.of(user.id, user.presence))
     try:

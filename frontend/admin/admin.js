@@ -7,7 +7,7 @@
   const auth = session("tandem.operator");
   const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
   const TEXT_KEYS = ["disclosure", "offer_person", "quote_intro", "no_answer", "handoff_queued", "handoff_offline",
-    "opt_out", "llm_unavailable", "declined", "agent_joined", "agent_left", "closed", "lease_expired"];
+    "handoff_offline_chat", "message_left", "message_left_chat", "opt_out", "llm_unavailable", "declined", "agent_joined", "agent_left", "closed", "lease_expired"];
   const NUMBERS = ["min_confidence", "negative_sentiment_threshold", "offer_person_threshold", "negative_turns", "max_bot_turns", "long_wait_seconds"];
   let me = auth.get();
   let config = null; // the settings as last loaded: {policy, disclosure}

@@ -170,6 +170,13 @@
     $("summary").textContent = s.text ? `${s.text}${s.source ? ` (${s.source})` : ""}` : "No summary yet.";
   }
 
+  // A note must never pass for a reply: the box turns amber and the button says what it does.
+  function noteMode() {
+    const note = $("as-note").checked;
+    $("reply").classList.toggle("note", note);
+    $("send").textContent = note ? "Add internal note" : "Send to customer";
+  }
+
   // The status badge, the buttons and the reply box, from what we last heard of the open
   // conversation: only what this agent may do in this state is enabled.
   function renderControls() {
@@ -181,7 +188,7 @@
     if (noting !== forcedNote) $("as-note").checked = noting; // and back to replies on a claim
     forcedNote = noting;
     $("as-note").disabled = !may.reply;
-    $("reply").classList.toggle("note", $("as-note").checked);
+    noteMode();
     $("send").disabled = $("reply-text").disabled = $("canned").disabled = !(may.reply || may.note);
     $("resummarise").disabled = !may.read;
     document.querySelectorAll("#transcript .marks button").forEach((b) => (b.disabled = !may.read));
@@ -340,7 +347,7 @@
     });
     $("reply").addEventListener("submit", reply);
     $("resummarise").addEventListener("click", resummarise);
-    $("as-note").addEventListener("change", () => $("reply").classList.toggle("note", $("as-note").checked));
+    $("as-note").addEventListener("change", noteMode);
     $("reply-text").addEventListener("input", () => {
       if (!socket || !current || Date.now() - typingSent < 3000) return;
       typingSent = Date.now();
