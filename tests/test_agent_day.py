@@ -32,6 +32,25 @@ ALEX = ("agent@example.com", "agent-password")
 BO = ("agent2@example.com", "agent-password")
 OPERATOR = ("operator@example.com", "operator-password")
 CUSTOMER_MAIL = "kim@example.org"
+# Records the console's notifications and beeps (the page's own calls, through the real APIs).
+RECORD_ALERTS = """
+window.__alerts = [];
+const RealNotification = window.Notification;
+if (RealNotification) {
+  const Recorded = function (title, options) {
+    window.__alerts.push({ title, body: options && options.body });
+    return new RealNotification(title, options);
+  };
+  Object.defineProperty(Recorded, "permission", { get: () => RealNotification.permission });
+  Recorded.requestPermission = (...args) => RealNotification.requestPermission(...args);
+  window.Notification = Recorded;
+}
+const oscillator = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function () {
+  window.__alerts.push({ beep: true });
+  return oscillator.call(this);
+};
+"""
 
 
 @dataclass
@@ -143,9 +162,16 @@ def test_morning_alert_claim_reply_transfer_release_close_and_rating(
         watched(browser) as bo,
         watched(browser, PHONE, is_mobile=True, has_touch=True) as kim,
     ):
-        # Alex is at their desk but away (no conversation is handed to them automatically); Bo
-        # is in a meeting: away too.
+        # Alex is at their desk but away (no conversation is handed to them automatically), with
+        # notifications allowed and the sound on; Bo is in a meeting: away too.
+        alex.page.context.grant_permissions(["notifications"], origin=day.url)
+        alex.page.add_init_script(RECORD_ALERTS)
         console(alex.page, day, ALEX, "away")
+        alex.page.click("#settings summary")
+        expect(alex.page.locator("#notify-state")).to_have_text("Notifications are on.")
+        alex.page.check("#sound")
+        alex.page.evaluate("window.__alerts.length = 0")  # the sample beep of the checkbox
+        alex.page.click("#settings summary")  # folded away again
         console(bo.page, day, BO, "away")
         expect(alex.page).to_have_title("Tandem — agent console")
 
@@ -154,8 +180,12 @@ def test_morning_alert_claim_reply_transfer_release_close_and_rating(
         expect(frame.locator("#status")).to_contain_text("queue")
         cid = conversation_id(frame)
 
-        # The alert: a count in the title of every console.
+        # The alert: a count in the title, a beep and a browser notification.
         expect(alex.page).to_have_title(re.compile(r"^\(1\) "))
+        assert alex.page.evaluate("window.__alerts") == [
+            {"beep": True},
+            {"title": "Tandem: new handoff", "body": "A customer is waiting for a person."},
+        ]
         shot(alex.page, "day-alert-desktop")
         open_in(alex.page, "queue", cid)
         expect(alex.page.locator("#reason")).to_have_text("The customer asked to talk to a person.")

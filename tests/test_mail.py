@@ -254,7 +254,11 @@ def mail_replicas(
     """Two `tandem serve` processes with SMTP on one fresh PostgreSQL database."""
     with empty_database("postgres", tmp_path_factory) as url:
         env = _environment(url)
-        env.update(TANDEM_SMTP_URL=f"smtp://127.0.0.1:{sink[1]}", TANDEM_EMBEDDING_MODEL="none")
+        env.update(
+            TANDEM_SMTP_URL=f"smtp://127.0.0.1:{sink[1]}",
+            TANDEM_EMBEDDING_MODEL="none",
+            TANDEM_MAIL_RETRY_SECONDS="0.2",
+        )
         logs = tmp_path_factory.mktemp("mail-replicas")
         started: list[Replica] = []
         try:
@@ -274,7 +278,8 @@ async def test_two_replicas_send_each_e_mail_once(
     sink: tuple[Sink, int], mail_replicas: tuple[str, list[Replica]]
 ) -> None:
     """Both replicas' postmen race for the same rows; a slow SMTP server keeps one busy for
-    longer than the other takes to poll, so both send some."""
+    longer than the other takes to poll, so both send some. A third of the recipients' first
+    attempt is refused ("451 try again"): retried, by either replica, and still sent once."""
     server, _ = sink
     url, (a, _b) = mail_replicas
     async with httpx.AsyncClient(base_url=a.url, timeout=30) as http:
@@ -283,6 +288,9 @@ async def test_two_replicas_send_each_e_mail_once(
     engine = create_engine(url)
     sessions = sessionmaker(engine)
     recipients = [address() for _ in range(30)]
+    refused = recipients[::3]
+    for r in refused:
+        server.refuse(r, 1)
     server.delay = 0.2
     try:
         async with sessions() as s:
@@ -302,8 +310,8 @@ async def test_two_replicas_send_each_e_mail_once(
         senders = {m["From"] for r in recipients for m in server.to(r)}
         assert senders == {"a@example.com", "b@example.com"}
         async with sessions() as s:
-            attempts = (await s.execute(select(Outbox.attempts))).scalars().all()
-        assert set(attempts) == {1}
+            rows = (await s.execute(select(Outbox.recipient, Outbox.attempts))).all()
+        assert {r: n for r, n in rows} == {r: 2 if r in refused else 1 for r in recipients}
     finally:
         server.delay = 0.0
         await engine.dispose()
