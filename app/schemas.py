@@ -83,6 +83,7 @@ class MessagesOut(BaseModel):
     status: Status
     email_replies: bool  # as in ConversationOut: the widget words its contact form by it
     queue: QueueInfo | None = None
+    agent: str | None = None  # while a person holds it: their name, for the status line
 
 
 class DecisionView(BaseModel):

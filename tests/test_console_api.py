@@ -209,6 +209,9 @@ async def test_the_customer_status_names_whoever_holds_it_now(
         assert first[-1]["agent"] == "Bo Agent"
     finally:
         await again.close()
+    # A poll (the socket's fallback, or the widget's first look after a reconnect) too.
+    r = await client.get(f"/api/v1/conversations/{cid}/messages", headers=chat.auth)
+    assert (r.json()["status"], r.json()["agent"]) == ("agent", "Bo Agent")
 
 
 async def test_canned_replies_personal_and_team(client: httpx.AsyncClient) -> None:

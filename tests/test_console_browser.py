@@ -340,8 +340,7 @@ def test_after_a_transfer_the_widget_names_the_new_agent(
     frame = widget(customer.page, server)
     start_chat(frame)
     conv = frame.evaluate("JSON.parse(localStorage.getItem('tandem.conversation'))")
-    bo = console(browser, server, BO)
-    set_presence(bo, "online")
+    bo = console(browser, server, BO)  # away (nobody_takes) until Alex holds the conversation
     with httpx.Client(base_url=server.url, timeout=30) as http:
         r = http.post(
             f"/api/v1/conversations/{conv['id']}/handoff",
@@ -355,6 +354,7 @@ def test_after_a_transfer_the_widget_names_the_new_agent(
         r = http.post(f"/api/v1/agent/conversations/{conv['id']}/claim", headers=alex)
         assert r.status_code == 200, r.text
         expect(frame.locator("#status")).to_contain_text("Alex Agent")
+        set_presence(bo, "online")  # earlier, the clock would have given it to Bo at once
         team = http.get("/api/v1/agent/agents", headers=alex).json()
         bo_id = next(a["id"] for a in team if a["name"] == "Bo Agent")
         r = http.post(

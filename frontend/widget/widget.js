@@ -161,7 +161,10 @@
       lines.push(t(nobody ? "nobodyOnline" : "queued"));
       if (line.position != null) lines.push(t("position", { n: line.position }));
       if (line.wait != null && !nobody) lines.push(t("wait", { t: duration(line.wait) }));
-    } else if (next === "agent") lines.push(t("withAgent", { name: info.agent || agentName || t("agent") }));
+    } else if (next === "agent") {
+      if (info.agent) agentName = info.agent; // a transfer's new holder, until they write
+      lines.push(t("withAgent", { name: agentName || t("agent") }));
+    }
     else if (next === "offline") lines.push(t("offline"));
     else if (next === "closed") lines.push(t("closed"));
     box.textContent = lines.join(" ");
@@ -278,7 +281,7 @@
     try {
       const data = await api(`/api/v1/conversations/${conv.id}/messages`, { token: conv.token, query: { after: conv.last_seq } });
       addAll(data.messages);
-      if (data.status !== status || data.queue) setStatus(data.status, data);
+      if (data.status !== status || data.queue || (data.agent && data.agent !== agentName)) setStatus(data.status, data);
       else if ("email_replies" in data) emailReplies = data.email_replies === true;
     } catch (err) {
       if (err instanceof ApiError && [401, 403, 404].includes(err.status)) forget();
