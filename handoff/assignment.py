@@ -144,6 +144,14 @@ async def requeue_expired(session: AsyncSession, config: OperatorConfig) -> list
     return changes
 
 
+async def holder_name(session: AsyncSession, conv: Conversation) -> str | None:
+    """The name the customer knows the person holding the conversation by, if one does."""
+    if conv.status != "agent" or conv.agent_id is None:
+        return None
+    holder = await session.get(User, conv.agent_id)
+    return holder.display_name if holder is not None else None
+
+
 def is_connected(user: User, now: datetime | None = None) -> bool:
     """Whether a console of theirs sent a heartbeat within the presence window."""
     seen = _aware(user.last_seen_at)

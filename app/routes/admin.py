@@ -9,7 +9,6 @@ import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import decisions, formats, knowledge, policy, suggestions
 from app.deps import OperatorDep, PathId, ServicesDep, SessionDep
@@ -112,8 +111,7 @@ class TeamMemberIn(BaseModel):
     max_concurrent: int = Field(ge=0, le=50)  # 0: takes no conversations at all
 
 
-async def _member(session: AsyncSession, u: User) -> TeamMemberOut:
-    held = (await assignment.open_counts(session, [u.id])).get(u.id, 0)
+def _member(u: User, held: int) -> TeamMemberOut:
     return TeamMemberOut(
         id=u.id,
         email=u.email,
@@ -130,7 +128,8 @@ async def _member(session: AsyncSession, u: User) -> TeamMemberOut:
 async def list_users(_: OperatorDep, session: SessionDep) -> list[TeamMemberOut]:
     """Everyone who logs in to the consoles, with their capacity and load."""
     people = (await session.execute(select(User).order_by(User.id))).scalars().all()
-    return [await _member(session, u) for u in people]
+    load = await assignment.open_counts(session, [u.id for u in people])  # one query for all
+    return [_member(u, load.get(u.id, 0)) for u in people]
 
 
 @router.patch("/users/{user_id}", response_model=TeamMemberOut)
@@ -144,7 +143,7 @@ async def patch_user(
         raise NotFound("No such user.")
     u.max_concurrent = body.max_concurrent
     await session.commit()
-    return await _member(session, u)
+    return _member(u, (await assignment.open_counts(session, [u.id])).get(u.id, 0))
 
 
 # ---- end of the team section ----------------------------------------------------------------

@@ -14,7 +14,7 @@ from app.deps import CustomerConversation, ServicesDep, SessionDep
 from app.errors import Invalid
 from app.escalation import Verdict
 from app.events import commit_and_publish
-from app.models import Conversation, Decision, Message, User
+from app.models import Conversation, Decision, Message
 from app.schemas import (
     ConversationCreate,
     ConversationOut,
@@ -30,7 +30,7 @@ from app.schemas import (
 )
 from app.turns import Turn
 from disclosure.texts import choose_locale, notice
-from handoff import queue, waiting
+from handoff import assignment, queue, waiting
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["customer"])
 
@@ -125,16 +125,8 @@ async def list_messages(
         status=conv.status,
         email_replies=svc.settings.mail_configured,
         queue=await _queue(session, conv),
-        agent=await _holder(session, conv),
+        agent=await assignment.holder_name(session, conv),
     )
-
-
-async def _holder(session: AsyncSession, conv: Conversation) -> str | None:
-    """The name the customer knows the person holding the conversation by, if one does."""
-    if conv.status != "agent" or conv.agent_id is None:
-        return None
-    holder = await session.get(User, conv.agent_id)
-    return holder.display_name if holder is not None else None
 
 
 async def _queue(session: AsyncSession, conv: Conversation) -> QueueInfo | None:

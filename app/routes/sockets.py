@@ -18,9 +18,9 @@ from app import conversations, pipeline
 from app.auth import user_for_token
 from app.errors import NotFound, Unauthorized
 from app.events import PresenceChanged, Typing
-from app.models import Conversation, Message, User
+from app.models import Conversation, Message
 from app.security import hash_token
-from handoff import frames
+from handoff import assignment, frames
 from handoff.hub import Connection, Hub, mark_seen, status_frame
 
 router = APIRouter()
@@ -120,8 +120,7 @@ async def _customer_open(ws: WebSocket, conversation_id: str) -> Connection | No
             await _close(ws, 1008, "this token does not open this conversation")
             return None
         cid, status = conv.id, conv.status
-        holder = await s.get(User, conv.agent_id) if status == "agent" and conv.agent_id else None
-        name = holder.display_name if holder is not None else None  # whom they talk to
+        name = await assignment.holder_name(s, conv)  # whom they talk to
     conn = Connection(ws, hub, "customer")
     conn.status = status
     position = (await hub.positions()).get(cid) if status == "queued" else None
