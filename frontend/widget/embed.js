@@ -1,7 +1,7 @@
 // Tandem embed: <script src="https://HOST/widget.js" defer></script>
 // Adds a launcher button and the chat in an iframe from HOST, so the conversation token never
 // touches the host page. Options: data-open="true" opens the chat at once; data-locale="nl"
-// picks the language (else the page's <html lang>, else the browser's). Served after i18n.js,
+// picks the language (else the browser's, else the page's <html lang>). Served after i18n.js,
 // both inside one function, so WIDGET_TEXTS is ours and not the host page's.
 (function () {
   "use strict";
