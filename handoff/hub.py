@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,8 +273,13 @@ class Hub:
                 conn.status = event.status
             told = self._members(cid, agents=True)  # a former holder hears that it left them
             self.hand(event)
-            if cid in self.by_conv or told:
-                self.spawn(self._statuses([cid], event, {*told, *self._members(cid, agents=True)}))
+            # Agents' frames need no database read, so they go now, in the events' order: sent
+            # from background tasks, a claim's frame could overtake the close that followed.
+            frame = status_frame(cid, event.status, None, event)
+            for conn in {*told, *self._members(cid, agents=True)}:
+                conn.push(frame.model_copy(update={"agent_id": event.agent_id}))
+            if self._members(cid, agents=False):
+                self.spawn(self._statuses([cid], event))
         elif isinstance(event, QueueChanged):
             for conn in self.agents:
                 conn.push(frames.Queue(conversation_id=cid))
@@ -320,20 +325,14 @@ class Hub:
             rows = [m for m in rows if m.seq <= last]
         return latest, rows
 
-    async def _statuses(
-        self, cids: list[str], event: StatusChanged | None, agents: Iterable[Connection] = ()
-    ) -> None:
-        """Tell customers their status (with queue position) and `agents` the change."""
+    async def _statuses(self, cids: list[str], event: StatusChanged | None) -> None:
+        """Tell customers their status (with queue position: a database read)."""
         customers = [c for cid in cids for c in self._members(cid, agents=False)]
         queued = [c for c in self._customers() if c.status == "queued"] if event is None else []
         positions = await self.positions() if customers or queued else {}
         for conn in {*customers, *queued}:
             cid = next(iter(conn.sent))
             conn.push(status_frame(cid, conn.status or "", positions.get(cid), event))
-        if event is not None:
-            for conn in agents:
-                frame = status_frame(event.conversation_id, event.status, None, event)
-                conn.push(frame.model_copy(update={"agent_id": event.agent_id}))
 
     def _customers(self) -> list[Connection]:
         return [c for cs in self.by_conv.values() for c in cs if not c.is_agent]
