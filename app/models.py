@@ -258,6 +258,8 @@ class Decision(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # How `hash` was made: "sha256" (rows before issue 13) or "hmac-sha256" (keyed).
+    scheme: Mapped[str] = mapped_column(String(16), default="sha256")
 
 
 class OperatorSettings(Base):
@@ -328,3 +330,41 @@ class CannedReply(Base):
     shortcut: Mapped[str] = mapped_column(String(50))
     text: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Erasure(Base):
+    """One erasure: who asked (a customer, an operator, the retention purge), when, and how
+    much went. What was erased is never kept here."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(16))  # customer | operator | retention
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    scope: Mapped[str] = mapped_column(String(16))  # conversation | email | expired
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # rows per table
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ScheduledJob(Base):
+    """A periodic job that one replica at a time runs: the lease is taken by a compare-and-set
+    on `claimed_until`; `last_run_at` and `last_result` say when it last ran and what it did."""
+
+    __tablename__ = "scheduled_jobs"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class BiasReport(Base):
+    """A bias audit's result: the probe sets, the figures per group, and the flags."""
+
+    __tablename__ = "bias_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
