@@ -67,6 +67,8 @@ class Policy(BaseModel):
     business_hours: BusinessHours | None = None
     long_wait_seconds: int = Field(300, ge=0, le=86400)
     reply_expectation: dict[str, str] = Field(default_factory=dict)
+    # Transcripts older than this are purged (`app/retention.py`); anonymous stats stay.
+    retention_days: int = Field(90, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _ordered(self) -> Policy:
