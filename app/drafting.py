@@ -136,6 +136,7 @@ class Writer:
     translate: Callable[[str], str] | None  # `Retriever.bridged`: foreign words to the KB's
     locale: str
     phrases: Callable[[str], str]  # a fixed sentence in the customer's language
+    across: Embedder | None = None  # sentences matched across languages (grounding)
 
 
 async def draft(
@@ -145,7 +146,9 @@ async def draft(
     drafts too: the policy decides), or with no LLM a quote of a passage that answers."""
     if w.llm is None:
         return await anyio.to_thread.run_sync(_quote, w, a)
-    grounder = Grounder(a.passages, w.embedder, w.entailment, w.translate, a.redacted.text)
+    grounder = Grounder(
+        a.passages, w.embedder, w.entailment, w.translate, a.redacted.text, across=w.across
+    )
     try:
         written, canary = await with_llm(
             w.llm,

@@ -66,7 +66,10 @@ class SentenceTransformerEmbedder:
 
         self.name = name
         self._model: Any = SentenceTransformer(name, local_files_only=True, device="cpu")
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        size = self._model.get_sentence_embedding_dimension()
+        if size is None:  # sentence-transformers 6 may not know it for a bare transformer
+            raise ValueError(f"{name} does not say the size of its embeddings")
+        self.dim = int(size)
         self._e5 = "e5" in name.lower()
 
     def _encode(self, texts: Sequence[str], prefix: str) -> Vectors:

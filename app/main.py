@@ -20,6 +20,7 @@ from app.checks.entailment import load_entailment
 from app.checks.human_request import HumanRequestDetector
 from app.checks.redaction import RedactingFilter
 from app.checks.sentiment import load_sentiment
+from app.crosslingual import sentences_across
 from app.db import create_engine, sessionmaker
 from app.embeddings import load_embedder
 from app.events import Broker
@@ -74,6 +75,8 @@ def build_services(settings: Settings) -> Services:
         broker=_broker(settings),
         entailment=load_entailment(settings.grounding_model),
         postman=postman,
+        # Only drafts are grounded, so only with a model: +120 MiB resident, none in quote mode.
+        across=sentences_across() if embedder is not None and llm is not None else None,
     )
 
 

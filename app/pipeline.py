@@ -106,7 +106,7 @@ async def _decide(svc: Services, ctx: Context, message: Message, a: Analysis) ->
     locale, texts = ctx.conv.locale, ctx.config.disclosure.texts
     phrases = partial(phrase, locale=locale, overrides=texts)
     writer = drafting.Writer(
-        svc.llm, svc.embedder, svc.entailment, svc.retriever.bridged, locale, phrases
+        svc.llm, svc.embedder, svc.entailment, svc.retriever.bridged, locale, phrases, svc.across
     )
     draft = await drafting.draft(writer, a, history=ctx.history, release=release)
     # Only a grounded text can be answered with; the record keeps the score either way.

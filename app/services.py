@@ -28,6 +28,8 @@ class Services:
     sentiment: SentimentModel
     llm: LLM | None
     broker: Broker
+    # Sentences matched across languages in grounding; None when embeddings are turned off.
+    across: Embedder | None = None
     # The optional grounding model; None (the default) when TANDEM_GROUNDING_MODEL is unset.
     entailment: Entailment | None = None
     # Sends the outbox; None when TANDEM_SMTP_URL is unset, and then nothing is queued.

