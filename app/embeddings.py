@@ -66,7 +66,10 @@ class SentenceTransformerEmbedder:
 
         self.name = name
         self._model: Any = SentenceTransformer(name, local_files_only=True, device="cpu")
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim = self._model.get_sentence_embedding_dimension()
+        if dim is None:  # the load_embedder caller logs it and goes lexical-only
+            raise ValueError(f"{name} does not state its embedding size")
+        self.dim = int(dim)
         self._e5 = "e5" in name.lower()
 
     def _encode(self, texts: Sequence[str], prefix: str) -> Vectors:
