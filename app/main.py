@@ -6,12 +6,9 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
-import fastapi_offline
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -35,6 +32,7 @@ from app.routes.auth import router as auth_router
 from app.routes.canned import router as canned_router
 from app.routes.colleagues import router as colleagues_router
 from app.routes.customer import router as customer_router
+from app.routes.docs import install as install_docs
 from app.routes.history import router as history_router
 from app.routes.marks import router as marks_router
 from app.routes.pages import router as pages_router
@@ -48,11 +46,6 @@ from handoff.redis_broker import RedisBroker
 from handoff.timers import Clock
 
 log = logging.getLogger("tandem")
-
-# Swagger UI's and ReDoc's scripts, styles and icon as the fastapi-offline wheel ships them:
-# /docs and /redoc work without internet and send nothing to a CDN or to Google Fonts.
-DOCS_ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
-DOCS_STATIC = "/docs/assets"
 
 
 def build_services(settings: Settings) -> Services:
@@ -135,7 +128,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         version="0.1.0",
         summary="Customer-service chat: an AI answers first, a human is always one step away.",
         lifespan=lifespan,
-        docs_url=None,  # served from local assets by _docs
+        docs_url=None,  # served from local assets (app/routes/docs.py)
         redoc_url=None,
     )
     errors.install(app)
@@ -157,7 +150,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(ws_router)
     app.include_router(admin_router)
     _pages(app, settings)
-    _docs(app)
+    install_docs(app)
     return app
 
 
@@ -187,30 +180,3 @@ def _pages(app: FastAPI, settings: Settings) -> None:
         return render_policy(settings)
 
     app.mount("/static", StaticFiles(directory=frontend.FILES), name="static")
-
-
-def _docs(app: FastAPI) -> None:
-    """The API reference pages, every asset from this server (no validator badge either)."""
-    app.mount(DOCS_STATIC, StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
-    favicon = f"{DOCS_STATIC}/favicon.png"
-
-    @app.get("/docs", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Tandem API",
-            swagger_js_url=f"{DOCS_STATIC}/swagger-ui-bundle.js",
-            swagger_css_url=f"{DOCS_STATIC}/swagger-ui.css",
-            swagger_favicon_url=favicon,
-            swagger_ui_parameters={"validatorUrl": None},
-        )
-
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url="/openapi.json",
-            title="Tandem API",
-            redoc_js_url=f"{DOCS_STATIC}/redoc.standalone.js",
-            redoc_favicon_url=favicon,
-            with_google_fonts=False,
-        )
