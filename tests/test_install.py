@@ -216,3 +216,20 @@ def test_a_transformers_model_without_torch_stops_start_up_on_one_line(
         "run pip install 'tandem[models]', or unset it to use the built-in models."
     ]
     assert not (tmp_path / "tandem.db").exists()  # stopped before touching the database
+
+
+def test_a_turn_runs_through_the_default_models_without_torch(served: str) -> None:
+    """Embeddings, the sentiment head and every check of a turn, with torch blocked."""
+    with httpx.Client(base_url=served, timeout=60) as client:
+        started = client.post("/api/v1/conversations", json={"locale": "en"})
+        assert started.status_code == 201, started.text
+        chat = started.json()
+        auth = {"Authorization": f"Bearer {chat['token']}"}
+        turn = client.post(
+            f"/api/v1/conversations/{chat['id']}/messages",
+            json={"text": "How long does delivery take?"},
+            headers=auth,
+        )
+        assert turn.status_code == 200, turn.text
+        replies = [m for m in turn.json()["messages"] if m["role"] == "assistant"]
+        assert replies and replies[0]["sources"], turn.json()
