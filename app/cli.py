@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.checks.model_files import FETCHED
-from app.settings import InsecureSettings, Settings, check_secure
+from app.settings import InsecureSettings, Settings, check_models, check_secure
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,6 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings(demo=args.demo) if args.demo else Settings()
     check_secure(settings)
+    check_models(settings)  # a transformers model without torch stops here, on one line
     _ = settings.smtp  # a bad TANDEM_SMTP_URL stops here, on one line
     migrate(settings.database_url)
     if args.demo:

@@ -66,10 +66,10 @@ class SentenceTransformerEmbedder:
 
         self.name = name
         self._model: Any = SentenceTransformer(name, local_files_only=True, device="cpu")
-        size = self._model.get_sentence_embedding_dimension()
-        if size is None:  # sentence-transformers 6 may not know it for a bare transformer
-            raise ValueError(f"{name} does not say the size of its embeddings")
-        self.dim = int(size)
+        dim = self._model.get_sentence_embedding_dimension()
+        if dim is None:  # the load_embedder caller logs it and goes lexical-only
+            raise ValueError(f"{name} does not state its embedding size")
+        self.dim = int(dim)
         self._e5 = "e5" in name.lower()
 
     def _encode(self, texts: Sequence[str], prefix: str) -> Vectors:

@@ -33,6 +33,7 @@ from app.routes.auth import router as auth_router
 from app.routes.canned import router as canned_router
 from app.routes.colleagues import router as colleagues_router
 from app.routes.customer import router as customer_router
+from app.routes.docs import install as install_docs
 from app.routes.history import router as history_router
 from app.routes.marks import router as marks_router
 from app.routes.pages import router as pages_router
@@ -130,6 +131,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         version="0.1.0",
         summary="Customer-service chat: an AI answers first, a human is always one step away.",
         lifespan=lifespan,
+        docs_url=None,  # served from local assets (app/routes/docs.py)
+        redoc_url=None,
     )
     errors.install(app)
     if settings.origins:
@@ -150,6 +153,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(ws_router)
     app.include_router(admin_router)
     _pages(app, settings)
+    install_docs(app)
     return app
 
 

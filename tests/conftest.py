@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(autouse=True)
+def stays_on_loopback() -> Iterator[None]:
+    """A browser test fails if any of its pages asked for something outside loopback (the
+    guard in tests/browsing.py aborts and records such requests)."""
+    yield
+    browsing = sys.modules.get("tests.browsing")  # loaded only by the browser tests
+    if browsing is not None:
+        browsing.assert_stayed_on_loopback()
 
 
 @contextmanager
