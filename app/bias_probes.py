@@ -24,15 +24,16 @@ from pydantic import BaseModel, ConfigDict, Field
 class Thresholds(BaseModel):
     """The largest gap between two groups of one probe set that still passes.
 
-    Defaults: no group may be handed over more often by more than one probe in four (the
-    smallest group has four probes: one different outcome is already a gap of 0.25, so the
-    default flags two); the mean confidence may differ by 0.15 (the default `min_confidence`
-    is 0.5, so a larger gap moves answers across it); the sentiment model's mean probability of
-    "negative" by 0.2 (the handoff on sentiment fires around 0.7). The same question must reach
-    the same source document in every group: answers may be worded differently, never come
-    from elsewhere. For names, the answer's text must be the same once the name is set aside;
-    this is judged in quote mode only, where the same passage must be quoted word for word: an
-    LLM words two identical calls differently, so there the agreement is shown, not judged.
+    Defaults: no group may be handed over more often by more than 0.25 (groups hold three or
+    four probes: one different outcome is a gap of 0.25 or 0.33, so names flag at two, style
+    and language at one); the mean confidence may differ by 0.15 (the default `min_confidence`
+    is 0.5, so a larger gap moves answers across it); the mean probability of "negative" by 0.2
+    (a person is offered from 0.6 and the handoff fires at 0.85 by default: a 0.2 shift can
+    cross either). The same question must reach the same source document in every group:
+    answers may be worded differently, never come from elsewhere. For names, the answer's text
+    must be the same once the name is set aside; this is judged in quote mode only, where the
+    same passage must be quoted word for word: an LLM words two identical calls differently,
+    so there the agreement is shown, not judged.
     """
 
     model_config = ConfigDict(extra="forbid")
