@@ -205,7 +205,7 @@ def _differing(items: dict[int, list[Outcome]]) -> str:
         if len(sources) > 1:
             parts.append(
                 "; ".join(
-                    f"{src or 'no answer'}: {', '.join(sorted(set(g)))}"
+                    f"{src or 'not answered'}: {', '.join(sorted(set(g)))}"
                     for src, g in sources.items()
                 )
             )
