@@ -55,7 +55,7 @@ _END = r"(?=[ \t]*(?:[.,;:!?)\n]|$))"
 _TAIL = (
     rf"(?:,?[ \t]+{_POSTCODE}[ \t]+{_TOWN}"  # "1015 CJ Amsterdam", "10115 Berlin"
     rf"|,[ \t]*{_TOWN}(?:,?[ \t]+{_UK_POSTCODE}|,[ \t]*{_US_STATE_ZIP}|{_END})"  # ", London SW1A"
-    rf"|[ \t]+(?i:in|te|à|a|en)[ \t]+{_TOWN}{_END}"  # "in Zwolle", "à Lyon"
+    rf"|[ \t]+(?i:in|te|à|a|en)[ \t]+{_TOWN}"  # "in Zwolle", "te Assen aub", "à Lyon"
     rf"|,?[ \t]+{_UK_POSTCODE})?"
 )
 

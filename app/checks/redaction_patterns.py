@@ -184,9 +184,9 @@ def _is_ip(value: str) -> bool:
     return True
 
 
-# IBAN: country, check digits, then up to nine groups of one to four (spaces or hyphens between
-# groups optional); every group end is a candidate end (see IbanPattern).
-_IBAN = r"(?<![A-Z0-9])[A-Z]{2}[0-9]{2}(?:[ -]?([A-Z0-9]{1,4})){3,8}(?![A-Z0-9])"
+# IBAN: country, check digits, then up to nine groups of one to four (spaces, dots or hyphens
+# between groups optional); every group end is a candidate end (see IbanPattern).
+_IBAN = r"(?<![A-Z0-9])[A-Z]{2} ?[0-9]{2}(?:[ .-]?([A-Z0-9]{1,4})){3,8}(?![A-Z0-9])"
 # UK National Insurance number (python-stdnum has none): two prefix letters from the allowed
 # sets, never BG, GB, NK, KN, NT, TN or ZZ, six digits in pairs, suffix A-D. No checksum.
 _NINO = r"\b(?!BG|GB|NK|KN|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z](?: ?[0-9]{2}){3} ?[A-D]\b"
@@ -198,9 +198,9 @@ def _is_card(value: str) -> bool:
     return 14 <= len(digits) <= 19 and bool(luhn.is_valid(digits))
 
 
-# Groups joined by spaces, dots or dashes (one kind or mixed, as people type them).
+# Groups joined by spaces, dots, dashes or slashes (one kind or mixed, as people type them).
 _CARD = (
-    r"\b[2-6]\d{3}(?:(?:[ .-]?\d{4}){2,3}(?:[ .-]?\d{1,3})?|[ .-]?\d{6}[ .-]?\d{4,5})\b"
+    r"\b[2-6]\d{3}(?:(?:[ ./-]?\d{4}){2,3}(?:[ ./-]?\d{1,3})?|[ .-]?\d{6}[ .-]?\d{4,5})\b"
     r"|\b[2-6]\d{13,18}\b"
 )
 _NATIONAL_IDS = (

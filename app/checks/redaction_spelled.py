@@ -10,15 +10,19 @@ from __future__ import annotations
 import regex
 import tldextract
 
-from app.checks.redaction_patterns import ANY_CASE, CheckedPattern, Recognizer
+from app.checks.redaction_patterns import ANY_CASE, CheckedPattern, Finding, Recognizer
 
 _OPEN, _CLOSE = r"[\[({<]", r"[\])}>]"
 _AT_WORD = r"at|ät|apenstaartje|apestaartje|apestaart|klammeraffe|arobase|arroba"
 _DOT_WORD = r"dot|punt|punkt|point|punto|pt"
-# Spelled: " at ", "[at]", "(at)", " [ at ] "; a bare "@" or "." also joins spelled parts.
-_AT = rf"(?:[ \t]*{_OPEN}[ \t]*(?:{_AT_WORD}|@)[ \t]*{_CLOSE}[ \t]*|[ \t]+(?:{_AT_WORD})[ \t]+|@)"
+# Spelled: " at ", "[at]", "(at)", " [ at ] "; an "@" or "." (spaced or not) also joins parts.
+_AT = (
+    rf"(?:[ \t]*{_OPEN}[ \t]*(?:{_AT_WORD}|@)[ \t]*{_CLOSE}[ \t]*|[ \t]+(?:{_AT_WORD})[ \t]+"
+    r"|[ \t]*@[ \t]*)"
+)
 _DOT = (
-    rf"(?:[ \t]*{_OPEN}[ \t]*(?:{_DOT_WORD}|\.)[ \t]*{_CLOSE}[ \t]*|[ \t]+(?:{_DOT_WORD})[ \t]+|\.)"
+    rf"(?:[ \t]*{_OPEN}[ \t]*(?:{_DOT_WORD}|\.)[ \t]*{_CLOSE}[ \t]*|[ \t]+(?:{_DOT_WORD})[ \t]+"
+    r"|[ \t]*\.[ \t]*)"
 )
 _LABEL = r"[\w-]{1,63}"
 _LOCAL = rf"[\w+-]{{1,64}}(?:{_DOT}[\w+-]{{1,64}}){{0,2}}"
@@ -48,6 +52,18 @@ def _is_spelled_address(value: str) -> bool:
     return bool(_SUFFIXES(domain).suffix) and bool(_SUFFIXES(f"{local}@{domain}").fqdn)
 
 
+class SpelledPattern(CheckedPattern):
+    """Candidates may overlap: in "reach me at peter dot jones at example dot com" the first
+    ("me at peter dot jones") fails the suffix check, and the address starts inside it."""
+
+    def analyze(self, text: str) -> list[Finding]:
+        return [
+            Finding(self.kind, match.start(), match.end())
+            for match in self._pattern.finditer(text, overlapped=True)
+            if self._check(match.group())
+        ]
+
+
 def recognizers() -> list[Recognizer]:
     """The spelled-out e-mail address, found as an EMAIL."""
-    return [CheckedPattern("EMAIL", _SPELLED, _is_spelled_address)]
+    return [SpelledPattern("EMAIL", _SPELLED, _is_spelled_address)]

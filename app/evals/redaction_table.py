@@ -30,6 +30,7 @@ OWN_DETAILS = frozenset(
     {
         "+31 30 800 1234",
         "Kanaalweg 18",
+        "Kanaalweg 18 in Utrecht",
         "Kanaalweg 18, 3526 KL Utrecht",
         "Industriestraße 7, 46446 Emmerich am Rhein",
     }
