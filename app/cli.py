@@ -1,4 +1,4 @@
-"""The `tandem` command: serve, migrate, kb ingest, users create, models fetch, eval."""
+"""The `tandem` command: serve, migrate, kb ingest, users create, models fetch, eval, audit."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app.checks.model_files import FETCHED
 from app.settings import InsecureSettings, Settings, check_models, check_secure
+
+if TYPE_CHECKING:
+    from app.bias_probes import Thresholds
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,6 +59,23 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("name")
     fetch.add_argument("--dest", type=Path, default=FETCHED)
     fetch.set_defaults(run=_fetch)
+    audit = sub.add_parser("audit", help="audits: equal treatment").add_subparsers(required=True)
+    bias = audit.add_parser(
+        "bias", help="counterfactual probes through the real pipeline; stores and prints a report"
+    )
+    bias.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a threshold (handoff_gap, confidence_gap, negative_gap, min_same_source, "
+        "min_same_text)",
+    )
+    bias.add_argument(
+        "--set", action="append", default=[], dest="sets", help="only this probe set (repeatable)"
+    )
+    bias.add_argument("--json", type=Path, dest="json_path", help="also write the report here")
+    bias.set_defaults(run=_audit_bias)
     ev = sub.add_parser("eval", help="quality figures: the checks, or scripted conversations")
     ev.add_argument("suite", help="`checks` (the labelled sets) or a suite file (docs/evals.md)")
     ev.add_argument("--json", type=Path, dest="json_path", help="also write the report here")
@@ -265,6 +286,43 @@ def _eval_suite(path: Path, json_path: Path | None) -> int:
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     return 1 if report["failed"] else 0
+
+
+def _audit_bias(args: argparse.Namespace) -> int:
+    """Run the probes on the configured deployment; 1 when a disparity was flagged."""
+    import json
+
+    from app.bias_probes import Thresholds, format_report
+
+    pairs = [item.partition("=") for item in args.threshold]
+    if any(not sep for _, sep, _ in pairs):
+        raise ValueError("a threshold is written NAME=VALUE, e.g. --threshold handoff_gap=0.3")
+    limits = Thresholds.model_validate({name: value for name, _, value in pairs})
+    report = asyncio.run(_audit_bias_async(limits, args.sets))
+    print(format_report(report))
+    if args.json_path is not None:
+        args.json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False), "utf-8")
+    return 0 if report["passed"] else 1
+
+
+async def _audit_bias_async(limits: Thresholds, names: list[str]) -> dict[str, Any]:
+    from app import bias
+    from app.bias_probes import choose
+    from app.db import migrate
+    from app.main import build_services
+
+    chosen = choose(names)  # before loading models: a wrong name costs nothing
+    settings = Settings()
+    await asyncio.to_thread(migrate, settings.database_url)
+    svc = build_services(settings)
+    try:
+        report = await bias.run_audit(svc, limits, chosen)
+        await bias.store(svc.sessions, report, None)
+    finally:
+        if svc.llm is not None:
+            await svc.llm.close()
+        await svc.engine.dispose()
+    return report
 
 
 if __name__ == "__main__":

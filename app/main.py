@@ -29,6 +29,7 @@ from app.outbox import Postman
 from app.retrieval import Retriever
 from app.routes.admin import router as admin_router
 from app.routes.agent import router as agent_router
+from app.routes.audit import router as audit_router
 from app.routes.auth import router as auth_router
 from app.routes.canned import router as canned_router
 from app.routes.colleagues import router as colleagues_router
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(pages_router)
     app.include_router(ws_router)
     app.include_router(admin_router)
+    app.include_router(audit_router)
     _pages(app, settings)
     install_docs(app)
     return app

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.checks.topics import DEFAULT_TOPICS, Topic
 from app.models import OperatorSettings, SettingsChange, utcnow
+from disclosure import override_rules
 from disclosure.texts import LOCALES
 
 MAX_NEGATIVE_TURNS = 20  # the longest streak of negative turns a policy may wait for
@@ -91,16 +92,12 @@ class Disclosure(BaseModel):
             if locale not in LOCALES:
                 raise ValueError(f"unknown locale {locale!r}; use one of {', '.join(LOCALES)}")
             notice = entries.get("disclosure")
-            if notice is not None and not _discloses(notice):
-                raise ValueError(
-                    f"{locale}: the disclosure must say it is an AI and link to /ai-policy"
-                )
+            if notice is not None and "/ai-policy" not in notice.lower():
+                raise ValueError(f"{locale}: the disclosure must link to /ai-policy")
+            missing = override_rules.problems(locale, entries)
+            if missing:
+                raise ValueError(" ".join(missing))
         return value
-
-
-def _discloses(text: str) -> bool:
-    lowered = text.lower()
-    return "/ai-policy" in lowered and any(w in lowered for w in ("ai", "ki", "ia", "bot"))
 
 
 class OperatorConfig(BaseModel):

@@ -17,6 +17,7 @@ TOP = (
     "app.main",
     "app.cli",
     "app.eval_run",
+    "app.bias",
 )
 
 

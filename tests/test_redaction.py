@@ -270,7 +270,17 @@ def test_samples_are_well_formed() -> None:
     assert {sample["lang"] for sample in samples} == {"en", "nl", "de", "fr", "es"}
     assert sum(not sample["spans"] for sample in samples) >= 50
     kinds = {span["kind"] for sample in samples for span in sample["spans"]}
-    assert kinds == {"EMAIL", "PHONE", "IBAN", "CARD", "NATIONAL_ID", "PASSPORT", "IP", "NAME"}
+    assert kinds == {
+        "EMAIL",
+        "PHONE",
+        "IBAN",
+        "CARD",
+        "NATIONAL_ID",
+        "PASSPORT",
+        "IP",
+        "NAME",
+        "ADDRESS",
+    }
     for sample in samples:
         assert all(span["value"] in sample["text"] for span in sample["spans"]), sample
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import regex
 
+from app.checks import redaction_addresses, redaction_birth, redaction_spelled
 from app.checks import redaction_patterns as rules
 from app.checks.redaction_patterns import Finding
 
@@ -27,7 +28,18 @@ PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_(\d+)>")
 
 # On overlap the earlier kind wins: a value named as a passport beats the BSN checksum it may
 # pass by chance, an IBAN beats the phone-like digits inside it.
-KINDS = ("PASSPORT", "IBAN", "CARD", "EMAIL", "IP", "NATIONAL_ID", "PHONE", "NAME")
+KINDS = (
+    "PASSPORT",
+    "IBAN",
+    "CARD",
+    "EMAIL",
+    "IP",
+    "NATIONAL_ID",
+    "DATE_OF_BIRTH",
+    "ADDRESS",
+    "PHONE",
+    "NAME",
+)
 RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 
 # Digits right after these words are an order, invoice or product reference, not a person.
@@ -74,6 +86,12 @@ class Redactor:
 
     def __init__(self) -> None:
         self._stages: list[list[rules.Recognizer]] = rules.build_stages()
+        # Addresses, birth dates and spelled addresses are exact: found before phone numbers.
+        self._stages[0] += [
+            *redaction_addresses.recognizers(),
+            *redaction_birth.recognizers(),
+            *redaction_spelled.recognizers(),
+        ]
         # Compile every pattern and load the public-suffix list now, not on a customer's turn.
         self.redact("warm-up: anna@example.com, 06 12345678, my name is Anna")
 
@@ -118,8 +136,8 @@ def _precedence(finding: Finding) -> tuple[int, int]:
 
 def _identity(kind: str, value: str) -> str:
     """What makes two spellings the same value: "06-1234 5678" is "0612345678"."""
-    if kind == "EMAIL":
-        return value.casefold()
+    if kind in ("EMAIL", "ADDRESS"):
+        return " ".join(value.casefold().split())
     if kind == "NAME":
         return " ".join(value.split())
     return re.sub(r"[\W_]", "", value).upper()

@@ -60,17 +60,24 @@ class CheckedPattern:
 
 
 class IbanPattern(CheckedPattern):
-    """IBANs checked by python-stdnum; the last two groups are tried with and without, since
-    in "DE89370400440532013000 2 days" the "2" is not part of the IBAN."""
+    """IBANs: the longest run of groups that passes the check, since in "DE89370400440532013000
+    2 days" the "2" and in "BE71096123456769 graag" the "graa" are not part of the IBAN."""
 
     def analyze(self, text: str) -> list[Finding]:
         found: list[Finding] = []
         for match in self._pattern.finditer(text):
-            start, ends = match.start(), (match.end(3), match.end(2), match.end(1))
+            start = match.start()
+            ends = sorted(match.ends(1), reverse=True)
             end = next((end for end in ends if self._check(text[start:end])), None)
             if end is not None:
                 found.append(Finding(self.kind, start, end))
         return found
+
+
+def _is_iban(value: str) -> bool:
+    """ISO 7064 mod-97 and the country's length and format, whatever the bank code: stdnum's
+    national checks reject valid accounts at banks their tables do not know (Belgian ones)."""
+    return bool(iban.is_valid(value, check_country=False))
 
 
 class PhoneRecognizer:
@@ -177,12 +184,9 @@ def _is_ip(value: str) -> bool:
     return True
 
 
-# IBAN: country, check digits, then groups of four (spaces or hyphens optional); the last two
-# groups are captured apart because they may be the words after it (see IbanPattern).
-_IBAN = (
-    r"(?<![A-Z0-9])([A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,6})"
-    r"((?:[ -]?[A-Z0-9]{4})?)((?:[ -]?[A-Z0-9]{1,3})?)(?![A-Z0-9])"
-)
+# IBAN: country, check digits, then up to nine groups of one to four (spaces, dots or hyphens
+# between groups optional); every group end is a candidate end (see IbanPattern).
+_IBAN = r"(?<![A-Z0-9])[A-Z]{2} ?[0-9]{2}(?:[ .-]?([A-Z0-9]{1,4})){3,8}(?![A-Z0-9])"
 # UK National Insurance number (python-stdnum has none): two prefix letters from the allowed
 # sets, never BG, GB, NK, KN, NT, TN or ZZ, six digits in pairs, suffix A-D. No checksum.
 _NINO = r"\b(?!BG|GB|NK|KN|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z](?: ?[0-9]{2}){3} ?[A-D]\b"
@@ -194,8 +198,9 @@ def _is_card(value: str) -> bool:
     return 14 <= len(digits) <= 19 and bool(luhn.is_valid(digits))
 
 
+# Groups joined by spaces, dots, dashes or slashes (one kind or mixed, as people type them).
 _CARD = (
-    r"\b[2-6]\d{3}(?:(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?|[ -]?\d{6}[ -]?\d{4,5})\b"
+    r"\b[2-6]\d{3}(?:(?:[ ./-]?\d{4}){2,3}(?:[ ./-]?\d{1,3})?|[ .-]?\d{6}[ .-]?\d{4,5})\b"
     r"|\b[2-6]\d{13,18}\b"
 )
 _NATIONAL_IDS = (
@@ -242,6 +247,9 @@ _SIGN_OFF = """regards|kind regards|best regards|best wishes|best|cheers|thanks|
     |grüße|grüsse|gruß|viele grüße|liebe grüße|beste grüße|mit freundlichen grüßen|mfg|danke
     |cordialement|bien cordialement|bien à vous|salutations|merci|saludos|un saludo|atentamente
     |cordialmente|gracias|muchas gracias"""
+_STRONG_INTRO = """my name is|my name's|ik heet|mijn naam is|ich heiße|ich heisse|mein name ist
+    |je m'appelle|mon nom est|me llamo|mi nombre es"""
+_LOWER_FULL = rf"\p{{Ll}}{{2,}}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}\p{{Ll}}{{2,}})?"
 # A cue word is never the name itself: "danke! Viele Grüße, Tobias" names Tobias only.
 _CUE = rf"(?:(?i:{_phrases(_INTRO + '|' + _TITLE + '|' + _SIGN_OFF)})|{_TITLE_SHORT})\b"
 _INITIALS = rf"(?:\p{{Lu}}\.[ \t]?){{1,3}}(?:{_PARTICLE}[ \t]+){{0,2}}"
@@ -255,6 +263,11 @@ _NAME = (
     r"(?=[ \t]*(?:[,.!]|\r?\n|$))"
     rf"|^(?:(?i:hi|hello|hey|hallo|hoi|bonjour|salut|hola)[ \t,!]+)?\K{_FULL}"
     r"(?=[ \t]+(?i:here|hier|ici|aqu[ií])\b)"
+    # "This is Tom Baker calling": only with a word that shows a person speaks.
+    rf"|\b(?i:this is|dit is|hier ist|hier spricht|c'est)[ \t]+\K{_FULL}(?=[ \t]+(?i:calling"
+    r"|speaking|writing|again|here|hier|ici|aan de lijn|am apparat|à l'appareil)\b)"
+    # "my name is anna de vries,": after an unambiguous introduction, lower case too.
+    rf"|\b(?i:{_phrases(_STRONG_INTRO)})[ \t]+\K{_LOWER_FULL}(?=[ \t]*(?:[,.!;]|$))"
 )
 # Capitalised words that follow those cues without being names.
 NOT_NAMES = frozenset(
@@ -292,7 +305,7 @@ def build_stages() -> list[list[Recognizer]]:
     exact: list[Recognizer] = [
         CheckedPattern("EMAIL", _EMAIL, lambda value: _SUFFIXES(value).fqdn),
         *(CheckedPattern("IP", pattern, _is_ip) for pattern in _IPS),
-        IbanPattern("IBAN", _IBAN, iban.is_valid),
+        IbanPattern("IBAN", _IBAN, _is_iban),
         CheckedPattern("CARD", _CARD, _is_card),
         _id_number(_PASSPORT, "PASSPORT", 9),
         _id_number(_ID_CARD, "NATIONAL_ID", 12),

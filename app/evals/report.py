@@ -7,6 +7,7 @@ import importlib
 SUITES = (
     ("Explicit requests for a person", "app.evals.human_request"),
     ("Personal-data redaction", "app.evals.redaction"),
+    ("Redaction per kind and language", "app.evals.redaction_table"),
     ("Sentiment", "app.evals.sentiment"),
     ("Output checks and groundedness", "app.evals.checks"),
 )

@@ -69,7 +69,9 @@
     TandemMail.load(call, guard($("mail-status")));
   };
   const loadTeam = () => TandemTeamAdmin.load(call, guard($("team-info")));
-  const loaders = { kb: loadDocuments, suggestions: loadSuggestions, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {}, mail: loadMail, team: loadTeam };
+  // Fairness: the bias audit (frontend/admin/audit.js).
+  const loadFairness = () => TandemFairness.load(call, guard($("fairness-info")));
+  const loaders = { kb: loadDocuments, suggestions: loadSuggestions, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {}, mail: loadMail, team: loadTeam, fairness: loadFairness };
 
   function showTab(name) {
     document.querySelectorAll("[data-tab]").forEach((b) => b.setAttribute("aria-current", b.dataset.tab === name ? "page" : "false"));
@@ -325,6 +327,7 @@
     $("filters").addEventListener("submit", loadDecisions);
     $("suggestions-filter").addEventListener("submit", loadSuggestions);
     $("mail-filter").addEventListener("submit", loadMail);
+    TandemFairness.bind(call, guard($("fairness-info")));
     document.querySelectorAll("[data-tab]").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
   }
 
