@@ -1,4 +1,5 @@
-"""The `tandem` command: serve, migrate, kb ingest, users create, models fetch, eval."""
+"""The `tandem` command: serve, migrate, kb ingest, users create, models fetch, eval, purge,
+audit."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import getpass
 import secrets
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app.checks.model_files import FETCHED
@@ -59,7 +61,76 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("suite", help="`checks` (the labelled sets) or a suite file (docs/evals.md)")
     ev.add_argument("--json", type=Path, dest="json_path", help="also write the report here")
     ev.set_defaults(run=_eval)
+    purge = sub.add_parser("purge", help="purge the transcripts older than the retention period")
+    purge.add_argument("--dry-run", action="store_true", help="only report what would go")
+    purge.add_argument("--as-of", help="purge as if it were this date (YYYY-MM-DD, UTC)")
+    purge.set_defaults(run=_purge)
+    audit = sub.add_parser("audit", help="check the record").add_subparsers(
+        required=True, metavar="CHECK"
+    )
+    verify = audit.add_parser("verify", help="check the decision chain, link by link")
+    verify.set_defaults(run=_audit_verify)
     return p
+
+
+def _moment(value: str) -> datetime | None:
+    """A date (midnight UTC) or an ISO date and time (UTC unless it names its zone)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _purge(args: argparse.Namespace) -> int:
+    as_of = None if args.as_of is None else _moment(args.as_of)
+    if args.as_of is not None and as_of is None:
+        print(
+            f"tandem: --as-of {args.as_of!r} is not a date: write YYYY-MM-DD "
+            "or an ISO date and time such as 2026-03-01T12:00",
+            file=sys.stderr,
+        )
+        return 2
+    return asyncio.run(_purge_async(as_of, args.dry_run))
+
+
+async def _purge_async(as_of: datetime | None, dry_run: bool) -> int:
+    from app import erasure, retention
+    from app.db import create_engine, migrate, sessionmaker
+    from app.models import utcnow
+
+    settings = Settings()
+    await asyncio.to_thread(migrate, settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with sessionmaker(engine)() as s:
+            result = await retention.purge(s, as_of or utcnow(), dry_run=dry_run)
+            await s.commit()
+            if not dry_run:
+                await erasure.scrub_files(s)
+    finally:
+        await engine.dispose()
+    print("\n".join(result.lines()))
+    return 0
+
+
+def _audit_verify(_: argparse.Namespace) -> int:
+    return asyncio.run(_audit_verify_async())
+
+
+async def _audit_verify_async() -> int:
+    from app import decisions
+    from app.db import create_engine, sessionmaker
+
+    settings = Settings()
+    engine = create_engine(settings.database_url)
+    try:
+        async with sessionmaker(engine)() as s:
+            verdict = await decisions.verify(s, decisions.chain_key(settings.secret_key))
+    finally:
+        await engine.dispose()
+    print("\n".join(verdict.lines()))
+    return 0 if verdict.broken is None else 1
 
 
 def _migrate(_: argparse.Namespace) -> int:
