@@ -69,7 +69,8 @@
     TandemMail.load(call, guard($("mail-status")));
   };
   const loadTeam = () => TandemTeamAdmin.load(call, guard($("team-info")));
-  const loaders = { kb: loadDocuments, suggestions: loadSuggestions, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {}, mail: loadMail, team: loadTeam };
+  const loadPrivacy = () => TandemPrivacy.load(call, guard($("privacy-info"))); // frontend/admin/privacy.js
+  const loaders = { kb: loadDocuments, suggestions: loadSuggestions, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {}, mail: loadMail, team: loadTeam, privacy: loadPrivacy };
 
   function showTab(name) {
     document.querySelectorAll("[data-tab]").forEach((b) => b.setAttribute("aria-current", b.dataset.tab === name ? "page" : "false"));
