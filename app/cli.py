@@ -95,7 +95,7 @@ def _purge(args: argparse.Namespace) -> int:
 
 
 async def _purge_async(as_of: datetime | None, dry_run: bool) -> int:
-    from app import erasure, retention
+    from app import retention
     from app.db import create_engine, migrate, sessionmaker
     from app.models import utcnow
 
@@ -103,13 +103,18 @@ async def _purge_async(as_of: datetime | None, dry_run: bool) -> int:
     await asyncio.to_thread(migrate, settings.database_url)
     engine = create_engine(settings.database_url)
     try:
-        async with sessionmaker(engine)() as s:
-            result = await retention.purge(s, as_of or utcnow(), dry_run=dry_run)
-            await s.commit()
-            if not dry_run:
-                await erasure.scrub_files(s)
+        if dry_run:
+            async with sessionmaker(engine)() as s:
+                result: retention.Purged | None = await retention.purge(
+                    s, as_of or utcnow(), dry_run=True
+                )
+        else:  # the same lease as the app's schedule: never two purges at once
+            result = await retention.run_due(sessionmaker(engine), interval=0, as_of=as_of)
     finally:
         await engine.dispose()
+    if result is None:
+        print("tandem: a purge is running on a replica right now; try again later", file=sys.stderr)
+        return 1
     print("\n".join(result.lines()))
     return 0
 

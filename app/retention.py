@@ -134,8 +134,10 @@ async def run_due(
     sessions: async_sessionmaker[AsyncSession],
     interval: float = INTERVAL_SECONDS,
     lease: float = LEASE_SECONDS,
+    as_of: datetime | None = None,
 ) -> Purged | None:
-    """Purge now if this replica takes the lease; None when another has it or it is not due."""
+    """Purge now (as of `as_of`, by default now) if this process takes the lease; None when
+    another holds it or it is not due. `tandem purge` passes interval 0: due whenever free."""
     async with sessions() as s:
         taken = await claim(s, utcnow(), interval, lease)
         await s.commit()
@@ -143,7 +145,7 @@ async def run_due(
         return None
     try:
         async with sessions() as s:
-            result = await purge(s, utcnow())
+            result = await purge(s, as_of or utcnow())
             await s.commit()
             await erasure.scrub_files(s)
     finally:

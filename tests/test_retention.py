@@ -287,3 +287,22 @@ async def _job(url: str) -> tuple[Any, ...] | None:
         row = await s.get(ScheduledJob, retention.JOB)
     await engine.dispose()
     return None if row is None else (row.last_run_at, row.claimed_until)
+
+
+async def test_a_purge_by_hand_waits_for_a_running_one(url: str, tmp_path: Path) -> None:
+    await _seed(url)
+    engine = create_engine(url)
+    async with sessionmaker(engine)() as s:  # a replica is purging right now
+        assert await retention.claim(s, _now(), interval=0, lease=600)
+        await s.commit()
+    busy = tandem(["purge"], tmp_path / "x.db", **_env(url))
+    assert busy.returncode == 1
+    assert busy.stderr.strip() == (
+        "tandem: a purge is running on a replica right now; try again later"
+    )
+    async with sessionmaker(engine)() as s:
+        await retention.release(s)
+        await s.commit()
+    await engine.dispose()
+    free = tandem(["purge"], tmp_path / "x.db", **_env(url))
+    assert free.returncode == 0 and free.stdout.startswith("purged 6 conversations")
