@@ -10,11 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import func, select
 
 from app.db import create_engine, migrate, sessionmaker
 from app.main import create_app
 from app.models import AnswerMark, Conversation, Erasure, Message, Outbox, User, utcnow
+from tests.browsing import launch, shot, watched
 from tests.conftest import Chat, settings_for
 from tests.llm_stub import ThreadedServer
 from tests.test_cli import tandem
@@ -248,3 +250,54 @@ async def test_a_customer_erasure_is_logged_as_the_customer_s(
     assert logged is not None and logged.user_id is None
     assert logged.counts["conversations"] == 1 and logged.counts["contacts"] == 1
     assert logged.created_at.replace(tzinfo=None) >= started.replace(tzinfo=None, microsecond=0)
+
+
+@pytest.mark.browser
+def test_an_operator_exports_and_erases_a_customer_in_the_console(
+    quote_server: ThreadedServer,
+) -> None:
+    email = f"eve.{secrets.token_hex(4)}@example.com"
+    with httpx.Client(base_url=quote_server.url, timeout=30) as http:
+        conv = http.post("/api/v1/conversations", json={"locale": "en"}).json()
+        auth = {"Authorization": f"Bearer {conv['token']}"}
+        left = http.post(
+            f"/api/v1/conversations/{conv['id']}/contact",
+            json={"email": email, "leave_message": False},
+            headers=auth,
+        )
+        assert left.status_code == 200, left.text
+    with sync_playwright() as p:
+        browser = launch(p)
+        with watched(browser) as w:
+            page = w.page
+            page.goto(quote_server.url + "/admin")
+            page.fill("#email", "operator@example.com")
+            page.fill("#password", "operator-password")
+            page.click("#login button[type=submit]")
+            page.click("[data-tab=privacy]")
+            expect(page.locator("#privacy-retention")).to_contain_text("days after their last")
+            page.fill("#privacy-value", email)
+            with page.expect_download() as download:
+                page.click("#privacy-form button[type=submit]")
+            exported = Path(download.value.path()).read_text()
+            assert conv["id"] in exported and email in exported
+            expect(page.locator("#privacy-info")).to_have_text(
+                "Exported 1 conversation(s) as tandem-export.json."
+            )
+            page.click("#privacy-erase")
+            expect(page.locator("#privacy-info")).to_contain_text("Erased 1 conversation(s)")
+            assert w.confirmed == [
+                f"Erase every conversation that left {email} for good? This cannot be undone."
+            ]
+            expect(page.locator("#privacy-log tbody tr").first).to_contain_text("an operator")
+            shot(page, "admin-privacy")
+            assert w.problems == []
+        browser.close()
+    with httpx.Client(base_url=quote_server.url, timeout=30) as http:
+        login = http.post(
+            "/api/v1/auth/login",
+            json={"email": "operator@example.com", "password": "operator-password"},
+        )
+        ops = {"Authorization": f"Bearer {login.json()['token']}"}
+        gone = http.get("/api/v1/admin/privacy/export", params={"email": email}, headers=ops)
+        assert gone.status_code == 404

@@ -18,7 +18,7 @@ const TandemPrivacy = (() => {
   async function overview(call) {
     const o = await call("/api/v1/admin/privacy");
     $("privacy-retention").textContent =
-      `Transcripts are purged ${o.retention_days} days after their last message (change it under Escalation policy). ` +
+      `Transcripts are purged ${o.retention_days} days after their last message (the operator setting retention_days). ` +
       `The purge last ran: ${when(o.last_purge_at)}.`;
     const rows = o.erasures.map((e) => ({
       when: when(e.created_at),
@@ -27,7 +27,7 @@ const TandemPrivacy = (() => {
       conversations: e.counts.conversations ?? 0,
       messages: e.counts.messages ?? 0,
       notes: e.counts.notes ?? 0,
-      e_mails: e.counts.outbox ?? 0,
+      "e-mails": e.counts.outbox ?? 0,
     }));
     $("privacy-log").replaceChildren(rows.length ? table(rows) : el("p", { class: "muted", text: "No erasures yet." }));
   }
