@@ -63,49 +63,48 @@ POLICY: dict[str, dict[str, str]] = {
     "nl": {
         "title": "Hoe wij AI gebruiken in onze klantenservice",
         "intro": (
-            "Als u onze chat opent, antwoordt eerst een <strong>AI-assistent</strong>. Dat is "
+            "Als je onze chat opent, antwoordt eerst een <strong>AI-assistent</strong>. Dat is "
             "een computerprogramma, geen mens, en elk bericht dat het schrijft is gemarkeerd als "
             "AI. Het antwoordt alleen vanuit de artikelen in ons helpcentrum en verwijst ernaar; "
             "als het geen antwoord vindt, zegt het dat."
         ),
-        "person_h": "U kunt altijd met een mens praten",
+        "person_h": "Je kunt altijd met een mens praten",
         "person": (
-            "Druk in de chat op <em>Praat met een medewerker</em> of typ dat u een mens wilt "
-            "spreken "
-            "(in het Engels, Nederlands, Duits, Frans of Spaans) en wij verbinden u meteen door. "
-            "U kunt de AI ook uitzetten voordat u begint (\u201cMeteen een medewerker "
-            "spreken\u201d). Is er niemand van ons team beschikbaar, dan kunt u {leave_message} "
-            "De AI beslist nooit over terugbetalingen, kortingen, vergoedingen of iets dat "
-            "juridisch bindend is: dat doen mensen van ons team."
+            "Klik in de chat op <em>Praat met een medewerker</em> of typ dat je een mens wilt "
+            "spreken (in het Engels, Nederlands, Duits, Frans of Spaans) en we verbinden je "
+            "meteen door. Je kunt de AI ook uitzetten voordat je begint (\u201cMeteen een "
+            "medewerker spreken\u201d). Is er niemand van ons team beschikbaar, dan kun je "
+            "{leave_message} De AI beslist nooit over terugbetalingen, kortingen, vergoedingen "
+            "of iets dat juridisch bindend is: dat doen mensen van ons team."
         ),
         "leave_mail": (
-            "een bericht en uw e-mailadres achterlaten, en wij antwoorden in de chat en per e-mail."
+            "een bericht en je e-mailadres achterlaten, en we antwoorden in de chat en per e-mail."
         ),
         "leave_chat": (
-            "een bericht achterlaten en wij antwoorden later in de chat; die gaat verder als u "
+            "een bericht achterlaten en we antwoorden later in de chat; die gaat verder als je "
             "in dezelfde browser terugkomt op onze site."
         ),
-        "data_h": "Welke gegevens worden verwerkt",
+        "data_h": "Welke gegevens we verwerken",
         "data": (
-            "De tekst die u in de chat typt, de taal van uw browser en het tijdstip van elk "
-            "bericht. Voordat er tekst naar het taalmodel gaat, vervangen wij e-mailadressen, "
+            "De tekst die je in de chat typt, de taal van je browser en het tijdstip van elk "
+            "bericht. Voordat er tekst naar het taalmodel gaat, vervangen we e-mailadressen, "
             "telefoonnummers, bankrekeningnummers (IBAN), betaalkaartnummers, identiteits- en "
             "paspoortnummers, IP-adressen en namen door plaatshouders. Hetzelfde gebeurt in onze "
             "logbestanden en beslissingsregisters."
         ),
         "who_h": "Wie ze verwerkt",
         "who": (
-            "Aanbieder van het taalmodel: {provider}. Wij vragen de aanbieder onze verzoeken "
-            "niet op te slaan waar zijn API dat toelaat. <strong>Uw gesprekken worden nooit "
+            "Aanbieder van het taalmodel: {provider}. We vragen de aanbieder onze verzoeken "
+            "niet op te slaan waar zijn API dat toelaat. <strong>Je gesprekken worden nooit "
             "gebruikt om AI-modellen te trainen</strong>, niet door ons en niet door de "
             "aanbieder."
         ),
-        "keep_h": "Hoe lang wij ze bewaren",
+        "keep_h": "Hoe lang we ze bewaren",
         "keep": (
             "Chatgesprekken worden {retention} dagen na het laatste bericht bewaard en daarna "
-            "automatisch verwijderd; wij houden alleen anonieme cijfers over (zoals hoeveel "
-            "gesprekken aan een mens zijn overgedragen). {last_purge} U kunt alles wat wij over "
-            "uw gesprek hebben opgeslagen op elk moment downloaden of wissen via het menu van "
+            "automatisch verwijderd; we houden alleen anonieme cijfers over (zoals hoeveel "
+            "gesprekken aan een mens zijn overgedragen). {last_purge} Je kunt alles wat we over "
+            "je gesprek hebben opgeslagen op elk moment downloaden of wissen via het menu van "
             "de chat."
         ),
         "purge_ran": "Het automatisch verwijderen is voor het laatst uitgevoerd op {when}.",
@@ -114,7 +113,7 @@ POLICY: dict[str, dict[str, str]] = {
         "why": (
             "Elke geautomatiseerde beslissing (beantwoord, afgewezen, overgedragen aan een mens) "
             "wordt vastgelegd met de signalen erachter, zodat ons team haar kan uitleggen en "
-            "controleren. Dezelfde vraag krijgt dezelfde behandeling, wat uw naam, geslacht, "
+            "controleren. Dezelfde vraag krijgt dezelfde behandeling, wat je naam, geslacht, "
             "dialect of taal ook is."
         ),
     },
@@ -239,32 +238,32 @@ POLICY: dict[str, dict[str, str]] = {
     "es": {
         "title": "Cómo usamos la IA en la atención al cliente",
         "intro": (
-            "Cuando abre nuestro chat, responde primero un <strong>asistente de IA</strong>. Es "
+            "Cuando abres nuestro chat, responde primero un <strong>asistente de IA</strong>. Es "
             "un programa informático, no una persona, y cada mensaje que escribe está marcado "
             "como IA. Solo responde a partir de los artículos de nuestro centro de ayuda y los "
             "cita; cuando no encuentra una respuesta, lo dice."
         ),
-        "person_h": "Siempre puede hablar con una persona",
+        "person_h": "Siempre puedes hablar con una persona",
         "person": (
-            "Pulse <em>Hablar con una persona</em> en el chat o escriba que quiere hablar con "
-            "una persona (en inglés, neerlandés, alemán, francés o español) y le pasamos con "
-            "ella enseguida. También puede desactivar la IA antes de empezar (\u00abHablar con "
+            "Pulsa <em>Hablar con una persona</em> en el chat o escribe que quieres hablar con "
+            "una persona (en inglés, neerlandés, alemán, francés o español) y te pasamos con "
+            "ella enseguida. También puedes desactivar la IA antes de empezar (\u00abHablar con "
             "una persona desde el principio\u00bb). Cuando no hay nadie de nuestro equipo "
-            "disponible, puede {leave_message} La IA nunca decide sobre reembolsos, descuentos, "
+            "disponible, puedes {leave_message} La IA nunca decide sobre reembolsos, descuentos, "
             "compensaciones ni nada jurídicamente vinculante: lo hacen personas de nuestro "
             "equipo."
         ),
         "leave_mail": (
-            "dejar un mensaje y su dirección de correo electrónico, y le respondemos en el chat "
+            "dejar un mensaje y tu dirección de correo electrónico, y te respondemos en el chat "
             "y por correo electrónico."
         ),
         "leave_chat": (
-            "dejar un mensaje y le respondemos más tarde en el chat; continúa cuando vuelva a "
+            "dejar un mensaje y te respondemos más tarde en el chat; continúa cuando vuelvas a "
             "nuestro sitio con el mismo navegador."
         ),
-        "data_h": "Qué datos se tratan",
+        "data_h": "Qué datos tratamos",
         "data": (
-            "El texto que escribe en el chat, el idioma de su navegador y la hora de cada "
+            "El texto que escribes en el chat, el idioma de tu navegador y la hora de cada "
             "mensaje. Antes de enviar texto al modelo de lenguaje sustituimos las direcciones de "
             "correo electrónico, números de teléfono, números de cuenta bancaria (IBAN), números "
             "de tarjeta de pago, números de documento de identidad y de pasaporte, direcciones "
@@ -274,15 +273,15 @@ POLICY: dict[str, dict[str, str]] = {
         "who_h": "Quién los trata",
         "who": (
             "Proveedor del modelo de lenguaje: {provider}. Pedimos al proveedor que no guarde "
-            "nuestras solicitudes cuando su API lo permite. <strong>Sus conversaciones nunca se "
+            "nuestras solicitudes cuando su API lo permite. <strong>Tus conversaciones nunca se "
             "usan para entrenar modelos de IA</strong>, ni por nosotros ni por el proveedor."
         ),
         "keep_h": "Cuánto tiempo los conservamos",
         "keep": (
             "Las conversaciones se conservan {retention} días después del último mensaje y "
             "luego se eliminan automáticamente; solo guardamos cifras anónimas (como cuántas "
-            "conversaciones se pasaron a una persona). {last_purge} Puede descargar todo lo que "
-            "guardamos sobre su conversación, o borrarlo, desde el menú del chat en cualquier "
+            "conversaciones se pasaron a una persona). {last_purge} Puedes descargar todo lo que "
+            "guardamos sobre tu conversación, o borrarlo, desde el menú del chat en cualquier "
             "momento."
         ),
         "purge_ran": "La eliminación automática se ejecutó por última vez el {when}.",
@@ -291,7 +290,7 @@ POLICY: dict[str, dict[str, str]] = {
         "why": (
             "Cada decisión automatizada (respondida, rechazada, pasada a una persona) se "
             "registra con las señales que la motivaron, para que nuestro equipo pueda explicarla "
-            "y revisarla. La misma pregunta recibe el mismo trato, sea cual sea su nombre, "
+            "y revisarla. La misma pregunta recibe el mismo trato, sea cual sea tu nombre, "
             "género, dialecto o idioma."
         ),
     },
