@@ -51,6 +51,7 @@ class ConversationHeld(ConversationRecord):
     updated_at: datetime
     rating: int | None
     summary_text: str | None
+    escalation_detail: str | None
 
 
 class ConversationExport(BaseModel):
