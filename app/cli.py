@@ -97,19 +97,12 @@ def _purge(args: argparse.Namespace) -> int:
 async def _purge_async(as_of: datetime | None, dry_run: bool) -> int:
     from app import retention
     from app.db import create_engine, migrate, sessionmaker
-    from app.models import utcnow
 
     settings = Settings()
     await asyncio.to_thread(migrate, settings.database_url)
     engine = create_engine(settings.database_url)
     try:
-        if dry_run:
-            async with sessionmaker(engine)() as s:
-                result: retention.Purged | None = await retention.purge(
-                    s, as_of or utcnow(), dry_run=True
-                )
-        else:  # the same lease as the app's schedule: never two purges at once
-            result = await retention.run_due(sessionmaker(engine), interval=0, as_of=as_of)
+        result = await retention.by_hand(sessionmaker(engine), as_of, dry_run)
     finally:
         await engine.dispose()
     if result is None:

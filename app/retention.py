@@ -157,6 +157,17 @@ async def run_due(
     return result
 
 
+async def by_hand(
+    sessions: async_sessionmaker[AsyncSession], as_of: datetime | None, dry_run: bool
+) -> Purged | None:
+    """`tandem purge`: a dry run only reads; a real one takes the schedule's lease (so never
+    two purges at once) and runs whenever it is free. None: a replica is purging right now."""
+    if dry_run:
+        async with sessions() as s:
+            return await purge(s, as_of or utcnow(), dry_run=True)
+    return await run_due(sessions, interval=0, as_of=as_of)
+
+
 class Purger:
     """The background task that runs the purge when it is due (started in the lifespan)."""
 
