@@ -25,7 +25,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import AnswerMark, Conversation, Decision, Erasure, Message, Outbox
+from app.events import QueueChanged
+from app.models import AnswerMark, Conversation, Decision, Erasure, Message, Outbox, Status
 
 log = logging.getLogger("tandem.erasure")
 PURGED = ""  # a purged conversation's token hash: no token hashes to it, so none opens it
@@ -75,6 +76,13 @@ async def held(session: AsyncSession, conv: Conversation) -> Held:
             select(Decision).where(Decision.conversation_id == conv.id).order_by(Decision.id)
         ),
     )
+
+
+def leaving_queue(conversations: Sequence[Conversation]) -> list[QueueChanged]:
+    """What agents' consoles hear when erased conversations were waiting or held: the queue
+    changed (they read it again, without the erased ones)."""
+    live = (Status.queued, Status.agent, Status.offline)
+    return [QueueChanged(c.id) for c in conversations if c.status in live]
 
 
 async def count(session: AsyncSession, ids: Sequence[str]) -> dict[str, int]:

@@ -4,6 +4,7 @@ the text in any database file, is logged without its content, and keeps the chai
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +19,10 @@ from app.main import create_app
 from app.models import AnswerMark, Conversation, Erasure, Message, Outbox, User, utcnow
 from tests.browsing import launch, shot, watched
 from tests.conftest import Chat, settings_for
-from tests.llm_stub import ThreadedServer
+from tests.llm_stub import StubState, ThreadedServer
 from tests.test_cli import tandem
 from tests.test_turn_checks import operator
+from tests.test_websockets import open_socket, until
 
 SECRET = settings_for("sqlite://").secret_key
 
@@ -301,3 +303,30 @@ def test_an_operator_exports_and_erases_a_customer_in_the_console(
         ops = {"Authorization": f"Bearer {login.json()['token']}"}
         gone = http.get("/api/v1/admin/privacy/export", params={"email": email}, headers=ops)
         assert gone.status_code == 404
+
+
+async def test_agents_consoles_drop_an_erased_waiting_conversation(
+    server: ThreadedServer, chat: Chat, client: httpx.AsyncClient, llm: StubState
+) -> None:
+    await chat.start()
+    handed = await client.post(f"/api/v1/conversations/{chat.id}/handoff", headers=chat.auth)
+    assert handed.status_code < 300, handed.text
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": "agent2@example.com", "password": "agent-password"}
+    )
+    agent = await open_socket(server, "/api/v1/agent/ws")
+    try:
+        await agent.send(json.dumps({"type": "auth", "token": login.json()["token"]}))
+        await until(agent, lambda f: f["type"] == "ready")
+        ops = await operator(client)
+        erased = await client.post(
+            "/api/v1/admin/privacy/erase", json={"conversation_id": chat.id}, headers=ops
+        )
+        assert erased.status_code == 200, erased.text
+        await until(agent, lambda f: f["type"] == "queue" and f["conversation_id"] == chat.id)
+    finally:
+        await agent.close()
+    queue = await client.get(
+        "/api/v1/agent/queue", headers={"Authorization": f"Bearer {login.json()['token']}"}
+    )
+    assert chat.id not in queue.text

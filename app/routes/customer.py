@@ -217,13 +217,14 @@ async def export(
 
 @router.delete("/{conversation_id}", status_code=204)
 async def erase(
+    svc: ServicesDep,
     session: SessionDep,
     conv: CustomerConversation,
 ) -> None:
     """Erase the conversation: messages, notes, summary, contact details and e-mails are
     deleted, not hidden, and overwritten on disk; the erasure is logged without its content."""
     await erasure.erase(session, [conv.id], actor="customer", scope="conversation")
-    await session.commit()
+    await commit_and_publish(session, svc.broker, erasure.leaving_queue([conv]))
     await erasure.scrub_files(session)
 
 

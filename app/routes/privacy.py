@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import decisions, erasure, policy, retention
-from app.deps import OperatorDep, SessionDep
+from app.deps import OperatorDep, ServicesDep, SessionDep
 from app.errors import Invalid, NotFound
+from app.events import commit_and_publish
 from app.models import Conversation, Erasure, MailKind, MarkVerdict
 from app.schemas import ConversationRecord, DecisionView, MessageOut
 
@@ -138,14 +139,16 @@ async def export(
 
 
 @router.post("/erase", response_model=ErasedOut)
-async def erase(body: EraseIn, user: OperatorDep, session: SessionDep) -> ErasedOut:
+async def erase(
+    body: EraseIn, user: OperatorDep, session: SessionDep, svc: ServicesDep
+) -> ErasedOut:
     """Erase one conversation, or every conversation that left this e-mail address, for good.
     The erasure is logged with who asked and how much went, never with what."""
     found = await _find(session, body.conversation_id, body.email)
     scope = "conversation" if body.email is None else "email"
     ids = [c.id for c in found]
     counts = await erasure.erase(session, ids, actor="operator", scope=scope, user_id=user.id)
-    await session.commit()
+    await commit_and_publish(session, svc.broker, erasure.leaving_queue(found))
     await erasure.scrub_files(session)
     return ErasedOut(conversations=len(ids), counts=counts)
 
