@@ -88,7 +88,7 @@ def leaving_queue(conversations: Sequence[Conversation]) -> list[QueueChanged]:
 async def count(session: AsyncSession, ids: Sequence[str]) -> dict[str, int]:
     """How much customer text the conversations hold, per kind (what an erasure removes)."""
     totals = dict.fromkeys(
-        ("conversations", "messages", "notes", "summaries", "contacts", "marks", "outbox"), 0
+        ("conversations", "messages", "notes", "summaries", "contacts", "mark_notes", "outbox"), 0
     )
     for batch in _batches(ids):
         totals["conversations"] += await _count(session, Conversation, Conversation.id.in_(batch))
@@ -103,7 +103,8 @@ async def count(session: AsyncSession, ids: Sequence[str]) -> dict[str, int]:
         contacts = Conversation.contact_email.is_not(None)
         totals["contacts"] += await _count(session, Conversation, mine, contacts)
         marked = AnswerMark.conversation_id.in_(batch)
-        totals["marks"] += await _count(session, AnswerMark, marked)
+        noted = AnswerMark.note.is_not(None)
+        totals["mark_notes"] += await _count(session, AnswerMark, marked, noted)
         totals["outbox"] += await _count(session, Outbox, Outbox.conversation_id.in_(batch))
     return totals
 

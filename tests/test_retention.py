@@ -187,7 +187,7 @@ async def test_the_purge_deletes_exactly_what_has_expired(url: str, tmp_path: Pa
                 "notes": 2,
                 "summaries": 2,
                 "contacts": 2,
-                "marks": 2,
+                "mark_notes": 2,
                 "outbox": 2,
             },
         )
