@@ -1,4 +1,5 @@
-"""The `tandem` command: serve, migrate, kb ingest, users create, models fetch, eval, audit."""
+"""The `tandem` command: serve, migrate, kb ingest, users create, models fetch, eval, purge,
+audit (verify, bias)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import getpass
 import secrets
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,8 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("name")
     fetch.add_argument("--dest", type=Path, default=FETCHED)
     fetch.set_defaults(run=_fetch)
-    audit = sub.add_parser("audit", help="audits: equal treatment").add_subparsers(required=True)
-    bias = audit.add_parser(
+    audit = sub.add_parser("audit", help="audits: the decision record, equal treatment")
+    checks = audit.add_subparsers(required=True, metavar="CHECK")
+    verify = checks.add_parser("verify", help="check the decision chain, link by link")
+    verify.set_defaults(run=_audit_verify)
+    bias = checks.add_parser(
         "bias", help="counterfactual probes through the real pipeline; stores and prints a report"
     )
     bias.add_argument(
@@ -80,7 +85,69 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("suite", help="`checks` (the labelled sets) or a suite file (docs/evals.md)")
     ev.add_argument("--json", type=Path, dest="json_path", help="also write the report here")
     ev.set_defaults(run=_eval)
+    purge = sub.add_parser("purge", help="purge the transcripts older than the retention period")
+    purge.add_argument("--dry-run", action="store_true", help="only report what would go")
+    purge.add_argument("--as-of", help="purge as if it were this date (YYYY-MM-DD, UTC)")
+    purge.set_defaults(run=_purge)
     return p
+
+
+def _moment(value: str) -> datetime | None:
+    """A date (midnight UTC) or an ISO date and time (UTC unless it names its zone)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _purge(args: argparse.Namespace) -> int:
+    as_of = None if args.as_of is None else _moment(args.as_of)
+    if args.as_of is not None and as_of is None:
+        print(
+            f"tandem: --as-of {args.as_of!r} is not a date: write YYYY-MM-DD "
+            "or an ISO date and time such as 2026-03-01T12:00",
+            file=sys.stderr,
+        )
+        return 2
+    return asyncio.run(_purge_async(as_of, args.dry_run))
+
+
+async def _purge_async(as_of: datetime | None, dry_run: bool) -> int:
+    from app import retention
+    from app.db import create_engine, migrate, sessionmaker
+
+    settings = Settings()
+    await asyncio.to_thread(migrate, settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        result = await retention.by_hand(sessionmaker(engine), as_of, dry_run)
+    finally:
+        await engine.dispose()
+    if result is None:
+        print("tandem: a purge is running on a replica right now; try again later", file=sys.stderr)
+        return 1
+    print("\n".join(result.lines()))
+    return 0
+
+
+def _audit_verify(_: argparse.Namespace) -> int:
+    return asyncio.run(_audit_verify_async())
+
+
+async def _audit_verify_async() -> int:
+    from app import decisions
+    from app.db import create_engine, sessionmaker
+
+    settings = Settings()
+    engine = create_engine(settings.database_url)
+    try:
+        async with sessionmaker(engine)() as s:
+            verdict = await decisions.verify(s, decisions.chain_key(settings.secret_key))
+    finally:
+        await engine.dispose()
+    print("\n".join(verdict.lines()))
+    return 0 if verdict.broken is None else 1
 
 
 def _migrate(_: argparse.Namespace) -> int:

@@ -25,7 +25,8 @@ SQLITE_LOCK_SECONDS = 30
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An engine with the pragmas SQLite needs for concurrent readers and foreign keys."""
+    """An engine with the pragmas SQLite needs for concurrent readers, foreign keys and
+    erasures that leave no bytes behind."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_LOCK_SECONDS})
 
@@ -35,6 +36,8 @@ def create_engine(url: str) -> AsyncEngine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={SQLITE_LOCK_SECONDS * 1000}")
+            # Deleted content is overwritten with zeros, not left in free pages (erasure).
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         WriterQueue(SQLITE_LOCK_SECONDS).attach(engine)

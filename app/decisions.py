@@ -1,9 +1,18 @@
-"""The append-only decision record, one per turn, chained by SHA-256 so tampering shows."""
+"""The append-only decision record, one per turn, chained by HMAC-SHA256 so tampering shows.
+
+Each record's hash is HMAC(key, previous hash + the record's canonical body), keyed from
+TANDEM_SECRET_KEY: someone who can write to the database but does not know the key cannot
+recompute the chain after changing a row. Records written before issue 13 carry a plain SHA-256
+(`scheme` "sha256"); they are verified as such, and only as the chain's start: the first keyed
+record is anchored on the last plain hash, and a plain record after a keyed one is a break.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +29,21 @@ if TYPE_CHECKING:
 
 GENESIS = "0" * 64
 CHAIN_LOCK = 0x7A4D  # advisory lock key for appending to the chain
+KEYED = "hmac-sha256"
+PLAIN = "sha256"  # records from before issue 13
+KEY_LABEL = b"tandem decision chain v1"
 
 
-def _digest(prev_hash: str, body: dict[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+def chain_key(secret_key: str) -> bytes:
+    """The chain's own key, derived from the secret so the secret itself is never the key."""
+    return hmac.new(secret_key.encode(), KEY_LABEL, hashlib.sha256).digest()
+
+
+def _digest(prev_hash: str, body: dict[str, Any], scheme: str, key: bytes) -> str:
+    message = prev_hash + json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    if scheme == KEYED:
+        return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+    return hashlib.sha256(message.encode()).hexdigest()
 
 
 def _body(d: Decision) -> dict[str, Any]:
@@ -50,6 +69,7 @@ def _utc(moment: datetime) -> str:
 async def record(
     session: AsyncSession,
     *,
+    key: bytes,
     conversation_id: str,
     message_seq: int,
     outcome: str,
@@ -78,8 +98,9 @@ async def record(
         confidence=confidence,
         created_at=utcnow().replace(microsecond=0),
         prev_hash=last or GENESIS,
+        scheme=KEYED,
     )
-    decision.hash = _digest(decision.prev_hash, _body(decision))
+    decision.hash = _digest(decision.prev_hash, _body(decision), KEYED, key)
     session.add(decision)
     await session.flush()
     return decision
@@ -172,12 +193,69 @@ def describe(d: Decision) -> dict[str, Any]:
     }
 
 
-async def verify_chain(session: AsyncSession) -> int | None:
-    """The id of the first record whose hash does not match, or None when the chain holds."""
-    prev = GENESIS
-    rows = await session.execute(select(Decision).order_by(Decision.id))
-    for d in rows.scalars():
-        if d.prev_hash != prev or d.hash != _digest(prev, _body(d)):
-            return d.id
+@dataclass(frozen=True)
+class Break:
+    """The first record that does not hold, and why."""
+
+    id: int
+    created_at: datetime
+    problem: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    records: int
+    plain: int  # records under the old unkeyed scheme, at the chain's start
+    broken: Break | None
+
+    def lines(self) -> list[str]:
+        """The report `tandem audit verify` prints."""
+        if self.broken is not None:
+            b = self.broken
+            return [
+                f"The decision chain is broken at record {b.id} "
+                f"(created {b.created_at.isoformat(sep=' ')}): {b.problem}."
+            ]
+        head = f"The decision chain holds: {self.records} records."
+        if not self.plain:
+            return [head]
+        return [
+            head,
+            f"The first {self.plain} predate the keyed chain (plain SHA-256, which anyone who "
+            "can write to the database could recompute); the keyed records after them are "
+            "anchored on their last hash.",
+        ]
+
+
+async def verify(session: AsyncSession, key: bytes) -> Verdict:
+    """Walk the chain from the start: each record must link to the one before and carry the
+    hash its scheme gives; plain (unkeyed) records only before the first keyed one."""
+    prev, count, plain, keyed_seen = GENESIS, 0, 0, False
+    rows = await session.stream_scalars(select(Decision).order_by(Decision.id))
+    async for d in rows:
+        count += 1
+        problem = _problem(d, prev, key, keyed_seen)
+        if problem is not None:
+            return Verdict(count, plain, Break(d.id, d.created_at, problem))
+        keyed_seen = keyed_seen or d.scheme == KEYED
+        plain += d.scheme == PLAIN
         prev = d.hash
+    return Verdict(count, plain, None)
+
+
+def _problem(d: Decision, prev: str, key: bytes, keyed_seen: bool) -> str | None:
+    if d.prev_hash != prev:
+        return "its prev_hash is not the hash of the record before it"
+    if d.scheme not in (KEYED, PLAIN):
+        return f"unknown scheme {d.scheme!r}"
+    if d.scheme == PLAIN and keyed_seen:
+        return "an unkeyed (sha256) record after keyed ones"
+    if not hmac.compare_digest(d.hash, _digest(prev, _body(d), d.scheme, key)):
+        return f"its {d.scheme} hash does not match its content"
     return None
+
+
+async def verify_chain(session: AsyncSession, key: bytes) -> int | None:
+    """The id of the first record that does not hold, or None when the chain holds."""
+    broken = (await verify(session, key)).broken
+    return None if broken is None else broken.id

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import anyio.to_thread
 
-from app import conversations, pipeline, policy
+from app import conversations, decisions, pipeline, policy
 from app.db import migrate
 from app.evals.suite import Case, Scored, Shown, Suite, score
 from app.knowledge import ingest_demo, ingest_path
@@ -79,7 +79,14 @@ async def _open(svc: Services, case: Case) -> tuple[str, str | None]:
             s, conv.id, "assistant", notice(case.locale), kind="disclosure", ai=True
         )
         if case.ai_opt_out:
-            await queue.hand_over(s, conv, "ai_opt_out", config, {"ai_opt_out": True})
+            await queue.hand_over(
+                s,
+                conv,
+                "ai_opt_out",
+                config,
+                {"ai_opt_out": True},
+                chain_key=decisions.chain_key(svc.settings.secret_key),
+            )
         await s.commit()
         return conv.id, "ai_opt_out" if case.ai_opt_out else None
 

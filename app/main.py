@@ -6,8 +6,9 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Header
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -15,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 import frontend
-from app import errors
+from app import errors, policy, retention
 from app.checks.entailment import load_entailment
 from app.checks.human_request import HumanRequestDetector
 from app.checks.redaction import RedactingFilter
@@ -26,6 +27,7 @@ from app.embeddings import load_embedder
 from app.events import Broker
 from app.llm import LLM
 from app.outbox import Postman
+from app.retention import Purger
 from app.retrieval import Retriever
 from app.routes.admin import router as admin_router
 from app.routes.agent import router as agent_router
@@ -38,10 +40,13 @@ from app.routes.docs import install as install_docs
 from app.routes.history import router as history_router
 from app.routes.marks import router as marks_router
 from app.routes.pages import router as pages_router
+from app.routes.privacy import router as privacy_router
 from app.routes.sockets import router as ws_router
 from app.services import Services
 from app.settings import Settings
+from disclosure.policy_page import Facts as PolicyFacts
 from disclosure.policy_page import render as render_policy
+from disclosure.texts import choose_locale
 from handoff.broker import InProcessBroker
 from handoff.hub import Hub
 from handoff.redis_broker import RedisBroker
@@ -114,9 +119,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         clock.start()
         if svc.postman is not None:
             svc.postman.start()
+        purger = Purger(svc.sessions, svc.settings.purge_interval_seconds)
+        purger.start()
         try:
             yield
         finally:
+            await purger.stop()
             if svc.postman is not None:
                 await svc.postman.stop()
             await clock.stop()
@@ -154,6 +162,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(ws_router)
     app.include_router(admin_router)
     app.include_router(audit_router)
+    app.include_router(privacy_router)
     _pages(app, settings)
     install_docs(app)
     return app
@@ -181,7 +190,17 @@ def _pages(app: FastAPI, settings: Settings) -> None:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/ai-policy", response_class=HTMLResponse, include_in_schema=False)
-    async def ai_policy() -> str:
-        return render_policy(settings)
+    async def ai_policy(
+        locale: str | None = None, accept_language: Annotated[str | None, Header()] = None
+    ) -> str:
+        svc: Services = app.state.services
+        async with svc.sessions() as s:
+            facts = PolicyFacts(
+                provider=settings.provider_label,
+                mail=settings.mail_configured,
+                retention_days=(await policy.load(s)).policy.retention_days,
+                last_purge=await retention.last_run(s),
+            )
+        return render_policy(choose_locale(locale, accept_language), facts)
 
     app.mount("/static", StaticFiles(directory=frontend.FILES), name="static")

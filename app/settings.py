@@ -45,7 +45,9 @@ class Settings(BaseSettings):
     llm_turn_timeout: float = 20.0
     llm_max_tokens: int = 400
 
-    retention_days: int = 90
+    # How often the retention purge runs (app/retention.py), across all replicas; how long
+    # transcripts are kept is the operator setting `retention_days` (app/policy.py).
+    purge_interval_seconds: float = Field(3600.0, gt=0)
 
     # E-mail: unset, nothing is sent and no screen promises an e-mail (see `smtp`).
     smtp_url: str | None = None

@@ -140,8 +140,14 @@ def _embed(embedder: Embedder, texts: list[str]) -> list[Vector]:
         with _cache_lock:
             for text, vector in zip(new, vectors, strict=True):
                 known[embedder.name, text] = _cache[embedder.name, text] = vector
-            while len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
+    with _cache_lock:
+        # Only what the database still holds is remembered: an erased or purged question's
+        # (redacted) text leaves this index at the next read instead of lingering.
+        wanted = set(keys)
+        for key in [k for k in _cache if k[0] == embedder.name and k not in wanted]:
+            del _cache[key]
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
     return [known[k] for k in keys]
 
 
@@ -188,6 +194,7 @@ async def _declined(session: AsyncSession, since: datetime) -> list[Missed]:
             Decision.outcome.in_(("declined", "escalated")),
             Decision.created_at >= since,
             Message.role == Author.customer,
+            Message.text != "",  # purged by retention (app/retention.py)
         )
         .order_by(Decision.id.desc())
         .limit(MAX_QUESTIONS)
@@ -207,7 +214,7 @@ async def _marked_wrong(session: AsyncSession, since: datetime) -> list[Missed]:
                 question.seq == answer.reply_to,
             ),
         )
-        .where(AnswerMark.created_at >= since)
+        .where(AnswerMark.created_at >= since, question.text != "")
         .order_by(AnswerMark.created_at.desc(), AnswerMark.id.desc())
         .limit(MAX_QUESTIONS * 4)
     )

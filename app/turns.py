@@ -112,6 +112,7 @@ async def persist(svc: Services, ctx: Context, message: Message, out: Decided) -
             status = conv.status
         await decisions.record(
             s,
+            key=decisions.chain_key(svc.settings.secret_key),
             conversation_id=cid,
             message_seq=message.seq,
             outcome=verdict.outcome,

@@ -174,6 +174,7 @@ async def hand_over(
     config: OperatorConfig,
     signals: dict[str, Any],
     *,
+    chain_key: bytes,
     mail: bool = False,
 ) -> Change:
     """Escalate without a bot turn (opt-out, the button) and record the decision if it moved."""
@@ -182,6 +183,7 @@ async def hand_over(
     if change.events:
         await decisions.record(
             session,
+            key=chain_key,
             conversation_id=conv.id,
             message_seq=seq,
             outcome="escalated",

@@ -7,14 +7,16 @@ from sqlalchemy import select, update
 from app import decisions
 from app.db import create_engine, sessionmaker
 from app.models import Decision
-from tests.conftest import Chat
+from tests.conftest import Chat, settings_for
 from tests.llm_stub import StubState
+
+KEY = decisions.chain_key(settings_for("sqlite://").secret_key)
 
 
 async def _verify(db_url: str) -> int | None:
     engine = create_engine(db_url)
     async with sessionmaker(engine)() as s:
-        bad = await decisions.verify_chain(s)
+        bad = await decisions.verify_chain(s, KEY)
     await engine.dispose()
     return bad
 
@@ -41,7 +43,7 @@ async def test_tampering_is_detected(chat: Chat, llm: StubState, db_url: str) ->
         await s.execute(update(Decision).where(Decision.id == row.id).values(outcome="escalated"))
         await s.commit()
         try:
-            assert await decisions.verify_chain(s) == row.id
+            assert await decisions.verify_chain(s, KEY) == row.id
         finally:
             await s.execute(update(Decision).where(Decision.id == row.id).values(outcome=original))
             await s.commit()

@@ -289,6 +289,7 @@ class DecisionsOut(BaseModel):
 async def list_decisions(
     _: OperatorDep,
     session: SessionDep,
+    svc: ServicesDep,
     outcome: str | None = None,
     reason: str | None = None,
     conversation_id: str | None = None,
@@ -312,7 +313,10 @@ async def list_decisions(
     rows = (await session.execute(query)).scalars().all()
     return DecisionsOut(
         decisions=[_decision(d) for d in rows],
-        chain_intact=await decisions.verify_chain(session) is None,
+        chain_intact=await decisions.verify_chain(
+            session, decisions.chain_key(svc.settings.secret_key)
+        )
+        is None,
     )
 
 

@@ -6,15 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import conversations, decisions, pipeline, policy
+from app import conversations, decisions, erasure, pipeline, policy
 from app.deps import CustomerConversation, ServicesDep, SessionDep
 from app.errors import Invalid
 from app.escalation import Verdict
 from app.events import commit_and_publish
-from app.models import Conversation, Decision, Message
+from app.models import Conversation, Message
 from app.schemas import (
     ConversationCreate,
     ConversationOut,
@@ -69,6 +68,7 @@ async def create_conversation(
             "ai_opt_out",
             config,
             {"ai_opt_out": True},
+            chain_key=decisions.chain_key(svc.settings.secret_key),
             mail=svc.settings.mail_configured,
         )
         messages += [change.notice] if change.notice else []
@@ -192,6 +192,7 @@ async def request_handoff(
         "customer_request",
         config,
         {"handoff_button": True},
+        chain_key=decisions.chain_key(svc.settings.secret_key),
         mail=svc.settings.mail_configured,
     )
     await commit_and_publish(session, svc.broker, change.events)
@@ -206,24 +207,25 @@ async def export(
     conv: CustomerConversation,
 ) -> ExportOut:
     """Everything stored about this conversation, for the customer to take away."""
-    messages = await conversations.after(session, conv.id, 0, limit=100_000)
-    rows = await session.execute(select(Decision).where(Decision.conversation_id == conv.id))
+    held = await erasure.held(session, conv)
     return ExportOut(
         conversation=ConversationRecord.model_validate(conv, from_attributes=True),
-        messages=[MessageOut.model_validate(m) for m in messages],
-        decisions=[DecisionView.model_validate(decisions.describe(d)) for d in rows.scalars()],
+        messages=[MessageOut.model_validate(m) for m in held.messages],
+        decisions=[DecisionView.model_validate(decisions.describe(d)) for d in held.decisions],
     )
 
 
 @router.delete("/{conversation_id}", status_code=204)
 async def erase(
+    svc: ServicesDep,
     session: SessionDep,
     conv: CustomerConversation,
 ) -> None:
-    """Erase the conversation: messages and contact details are deleted, not hidden."""
-    await session.execute(delete(Message).where(Message.conversation_id == conv.id))
-    await session.delete(conv)
-    await session.commit()
+    """Erase the conversation: messages, notes, summary, contact details and e-mails are
+    deleted, not hidden, and overwritten on disk; the erasure is logged without its content."""
+    await erasure.erase(session, [conv.id], actor="customer", scope="conversation")
+    await commit_and_publish(session, svc.broker, erasure.leaving_queue([conv]))
+    await erasure.scrub_files(session)
 
 
 class RatingIn(BaseModel):

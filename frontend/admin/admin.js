@@ -71,7 +71,8 @@
   const loadTeam = () => TandemTeamAdmin.load(call, guard($("team-info")));
   // Fairness: the bias audit (frontend/admin/audit.js).
   const loadFairness = () => TandemFairness.load(call, guard($("fairness-info")));
-  const loaders = { kb: loadDocuments, suggestions: loadSuggestions, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {}, mail: loadMail, team: loadTeam, fairness: loadFairness };
+  const loadPrivacy = () => TandemPrivacy.load(call, guard($("privacy-info"))); // frontend/admin/privacy.js
+  const loaders = { kb: loadDocuments, suggestions: loadSuggestions, decisions: loadDecisions, stats: loadStats, texts: renderTexts, settings: () => {}, mail: loadMail, team: loadTeam, fairness: loadFairness, privacy: loadPrivacy };
 
   function showTab(name) {
     document.querySelectorAll("[data-tab]").forEach((b) => b.setAttribute("aria-current", b.dataset.tab === name ? "page" : "false"));
