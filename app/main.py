@@ -27,6 +27,9 @@ from app.llm import LLM
 from app.outbox import Postman
 from app.retrieval import Retriever
 from app.routes.admin import router as admin_router
+from app.routes.admin_kb import router as admin_kb_router
+from app.routes.admin_stats import router as admin_stats_router
+from app.routes.admin_users import router as admin_users_router
 from app.routes.agent import router as agent_router
 from app.routes.auth import router as auth_router
 from app.routes.canned import router as canned_router
@@ -146,6 +149,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(pages_router)
     app.include_router(ws_router)
     app.include_router(admin_router)
+    app.include_router(admin_kb_router)
+    app.include_router(admin_users_router)
+    app.include_router(admin_stats_router)
     _pages(app, settings)
     return app
 
