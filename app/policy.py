@@ -91,6 +91,25 @@ class Policy(BaseModel):
     # Transcripts older than this are purged (`app/retention.py`); anonymous stats stay.
     retention_days: int = Field(90, ge=1, le=3650)
 
+    @field_validator("restricted_topics")
+    @classmethod
+    def _topics(cls, value: list[Topic], info: ValidationInfo) -> list[Topic]:
+        if (info.context or {}).get("stored"):
+            return value  # what the service runs on still loads; only a new save is checked
+        seen: set[str] = set()
+        for n, topic in enumerate(value, 1):
+            if not topic.label.strip() or not topic.name.strip():
+                raise ValueError(f"Topic {n} has no name: give it one, or remove it")
+            if not any(p.strip() for p in topic.phrases):
+                raise ValueError(
+                    f"Topic {n} ({topic.label}) has no phrases, so no message would ever "
+                    "match it: add at least one, or remove the topic"
+                )
+            if topic.name in seen:
+                raise ValueError(f"Topic {n} ({topic.label}) has the same name as another")
+            seen.add(topic.name)
+        return value
+
     @field_validator("offer_person_threshold")
     @classmethod
     def _ordered(cls, value: float, info: ValidationInfo) -> float:

@@ -189,11 +189,8 @@ async def _agents(
     for conv, agent in answered:
         if agent is not None:
             handled[agent].append(conv)
-    names = dict(
-        (await session.execute(select(User.id, User.display_name).where(User.id.in_(handled))))
-        .tuples()
-        .all()
-    )
+    rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(handled)))
+    names: dict[int, str] = {uid: name for uid, name in rows.all()}
     out = []
     for agent, convs in sorted(handled.items()):
         responses = [
