@@ -25,7 +25,7 @@
           el("span", { class: "score", title: "Fused score: what the turn compares with the minimum confidence", text: percent(p.score) }),
           el("button", { type: "button", class: "link", text: p.title, onclick: () => openDocument(p.document_id) }),
           p.heading && p.heading !== p.title ? el("span", { class: "muted", text: ` › ${p.heading}` }) : null),
-        el("p", { class: "muted small", text: `Keywords ${percent(p.lexical)} · meaning ${p.dense == null ? "– (no embedding model)" : show(p.dense)} · ${language(p.language)} · rank ${i + 1}` }),
+        el("p", { class: "muted small", text: `Rank ${i + 1} · keyword match ${percent(p.lexical)} · meaning match (cosine) ${p.dense == null ? "– (no embedding model)" : p.dense.toFixed(2)} · ${language(p.language)}` }),
         el("p", { class: "passage-text", text: p.text })));
       $("kb-results").replaceChildren(...head, found.length ? el("ol", { class: "passages" }, found)
         : el("p", { text: "Nothing in the knowledge base matches: the AI would say it does not know and offer a person." }));

@@ -86,12 +86,11 @@
         el("label", { class: "check" }, el("input", { id: "hours_on", type: "checkbox", "aria-describedby": "help-business_hours err-business_hours" }), " Only open in business hours"),
         el("p", { class: "help", id: "help-business_hours", text: "Outside these hours a customer who asks for a person leaves a message and is told when to expect an answer. With this off the team counts as always open. Give each open day its hours as HH:MM-HH:MM, several separated by commas; an empty day is closed." }),
         hours, errorSlot("business_hours")),
-      el("div", { class: "buttons" },
-        el("button", { type: "submit", class: "primary", text: "Save policy" }),
-        el("button", { type: "button", id: "preview-btn", text: "Preview on recent conversations", onclick: preview })),
+      el("div", { class: "buttons" }, el("button", { type: "submit", class: "primary", text: "Save policy" })),
       el("p", { id: "policy-info", role: "status" }));
     $("hours_on").addEventListener("change", () => ($("hours").disabled = !$("hours_on").checked));
     form.addEventListener("submit", save);
+    $("preview-btn").addEventListener("click", preview);
   }
 
   // ---- restricted topics: one editable row each ---------------------------------------
@@ -99,7 +98,7 @@
   function addTopic(topic, focus = false) {
     const n = $("topics").children.length + 1;
     const label = el("input", { class: "topic-label", value: topic.label, "aria-label": `Topic ${n}: name`, placeholder: "e.g. Refund claims" });
-    const phrases = el("textarea", { class: "topic-phrases", rows: 2, "aria-label": `Topic ${n}: phrases, separated by commas`, placeholder: "refund*, money back, terugbetal*" });
+    const phrases = el("textarea", { class: "topic-phrases", rows: 3, "aria-label": `Topic ${n}: phrases, separated by commas`, placeholder: "refund*, money back, terugbetal*" });
     phrases.value = topic.phrases.join(", ");
     const row = el("li", { class: "topic", dataset: { name: topic.name } }, label, phrases,
       el("button", { type: "button", class: "danger", text: "Remove", "aria-label": `Remove topic ${n}`, onclick: () => row.remove() }));
@@ -230,7 +229,7 @@
     pane.replaceChildren(el("p", { class: "muted", text: "Replaying recent turns…" }));
     try {
       const r = await ctx.call("/api/v1/admin/settings/preview", { method: "POST", body: { policy: read() } });
-      pane.replaceChildren(...render(r));
+      pane.replaceChildren(...render(r).filter(Boolean));
     } catch (err) {
       pane.replaceChildren();
       if (err.status === 422) showErrors(err);
@@ -242,7 +241,7 @@
     const head = el("p", { class: "summary", text: `Of the last ${r.considered} AI turns, ${r.changed_count} would end differently under this policy.` });
     if (!r.changed.length) return [head];
     const rows = r.changed.map((c) => el("tr", {},
-      el("td", { "data-label": "Conversation" }, el("code", { text: c.conversation_id })),
+      el("td", { "data-label": "Conversation", class: "wrap" }, el("code", { text: c.conversation_id })),
       el("td", { "data-label": "What happened", text: said(c.before) }),
       el("td", { "data-label": "What would happen", text: said(c.after) })));
     const more = r.changed_count > r.changed.length ? el("p", { class: "muted", text: `The first ${r.changed.length} of ${r.changed_count} are listed.` }) : null;
