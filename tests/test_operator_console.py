@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from app import policy
+from app.stats import percentiles
 from tests.test_kb_files import WARRANTY_HTML, upload
 from tests.test_turn_checks import operator
 
@@ -251,3 +253,49 @@ async def test_an_operator_cannot_disable_themself(
     assert (
         await quote_client.get("/api/v1/admin/users", headers=ops)
     ).status_code == 200  # still in
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "changes"),
+    [
+        ({"policy": {"a": 1, "b": [1]}}, {"policy": {"a": 1, "b": [1]}}, []),
+        (
+            {"policy": {"a": 1, "h": None}},
+            {"policy": {"a": 2, "h": {"timezone": "UTC"}}},
+            [
+                {"field": "policy.a", "before": 1, "after": 2},
+                {"field": "policy.h", "before": None, "after": {"timezone": "UTC"}},
+            ],
+        ),
+        (
+            {"disclosure": {"texts": {}}},
+            {"disclosure": {"texts": {"nl": {"closed": "Dicht."}}}},
+            [{"field": "disclosure.texts.nl", "before": None, "after": {"closed": "Dicht."}}],
+        ),
+        (
+            {"policy": {"t": [1, 2]}},
+            {"policy": {"t": [2]}},
+            [{"field": "policy.t", "before": [1, 2], "after": [2]}],
+        ),
+    ],
+)
+def test_a_change_is_listed_field_by_field(
+    before: dict[str, Any], after: dict[str, Any], changes: list[dict[str, Any]]
+) -> None:
+    assert policy.changes(before, after) == changes
+
+
+@pytest.mark.parametrize(
+    ("values", "median", "p90"),
+    [
+        ([], None, None),
+        ([5.0], 5.0, 5.0),
+        ([1.0, 3.0], 2.0, 3.0),
+        ([float(v) for v in range(1, 11)], 5.5, 9.0),  # nearest rank: the 9th of 10
+        ([float(v) for v in range(1, 12)], 6.0, 10.0),  # the 10th of 11 (ceil 9.9)
+    ],
+)
+def test_median_and_nearest_rank_p90(
+    values: list[float], median: float | None, p90: float | None
+) -> None:
+    assert percentiles(values) == {"median": median, "p90": p90, "count": len(values)}
