@@ -10,8 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from app import policy
+from app.models import utcnow
 from app.stats import percentiles
 from tests.test_kb_files import WARRANTY_HTML, upload
 from tests.test_turn_checks import operator
@@ -299,3 +301,16 @@ def test_median_and_nearest_rank_p90(
     values: list[float], median: float | None, p90: float | None
 ) -> None:
     assert percentiles(values) == {"median": median, "p90": p90, "count": len(values)}
+
+
+def test_a_stored_policy_from_before_the_checks_still_loads() -> None:
+    """The service keeps running on what it has; only a new save must be fixed."""
+    legacy = {
+        "business_hours": {"days": {}},
+        "restricted_topics": [{"name": "x", "label": "X", "phrases": []}],
+    }
+    loaded = policy.Policy.model_validate(legacy, context={"stored": True})
+    assert loaded.business_hours is not None and not policy.is_open(loaded.business_hours, utcnow())
+    with pytest.raises(ValidationError) as refused:
+        policy.Policy.model_validate(legacy)
+    assert {e["loc"][0] for e in refused.value.errors()} == {"business_hours", "restricted_topics"}
