@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -57,15 +59,69 @@ def _body(code: str, detail: str) -> dict[str, str]:
     return {"error": code, "detail": detail}
 
 
+def _path(loc: tuple[int | str, ...] | list[int | str]) -> str:
+    """`("body", "policy", "min_confidence")` -> `policy.min_confidence`, as the page names it."""
+    return ".".join(str(p) for p in loc if p not in ("body", "query", "path")) or "body"
+
+
+# Pydantic's messages, said as sentences a person reads next to the field.
+_SENTENCES = {
+    "missing": "This is required.",
+    "extra_forbidden": "This field is not known here.",
+    "int_parsing": "Enter a whole number.",
+    "int_from_float": "Enter a whole number.",
+    "float_parsing": "Enter a number.",
+    "bool_parsing": "Enter true or false.",
+    "date_from_datetime_parsing": "Enter a date as YYYY-MM-DD.",
+    "date_parsing": "Enter a date as YYYY-MM-DD.",
+    "string_type": "Enter text.",
+    "list_type": "Enter a list.",
+    "dict_type": "Enter a set of named values.",
+    "json_invalid": "The request body is not valid JSON.",
+}
+
+
+def sentence(err: Mapping[str, Any]) -> str:
+    """One pydantic error as a sentence: 'Must be at most 1.' rather than 'Input should be…'."""
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    if kind in _SENTENCES:
+        return _SENTENCES[kind]
+    bounds = {
+        "greater_than_equal": ("at least", "ge"),
+        "greater_than": ("more than", "gt"),
+        "less_than_equal": ("at most", "le"),
+        "less_than": ("less than", "lt"),
+    }
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"Must be {words} {ctx.get(key)}."
+    if kind == "string_too_short":
+        n = ctx.get("min_length", 1)
+        return "This must not be empty." if n == 1 else f"Use at least {n} characters."
+    if kind == "string_too_long":
+        return f"Use at most {ctx.get('max_length')} characters."
+    if kind in ("too_short", "too_long"):
+        return f"This list must have {ctx.get('min_length', 0)} to {ctx.get('max_length')} items."
+    if kind == "literal_error" or kind == "enum":
+        return f"Choose one of {ctx.get('expected')}."
+    if kind == "value_error":  # our own validators' messages: already sentences
+        text = str(ctx.get("error") or err.get("msg", "")).removeprefix("Value error, ")
+        return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    return str(err.get("msg", "This value is invalid.")).rstrip(".") + "."
+
+
+def fields(exc: RequestValidationError) -> list[dict[str, str]]:
+    """Each problem with the path of the field it concerns, for the page to show beside it."""
+    return [{"path": _path(e.get("loc", ())), "message": sentence(e)} for e in exc.errors()]
+
+
 def _describe(exc: RequestValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-        msg = str(err.get("msg", "is invalid"))
-        if err.get("type") == "json_invalid":
-            return "The request body is not valid JSON."
-        parts.append(f"{where}: {msg}")
-    return "; ".join(parts) or "The request is invalid."
+    problems = fields(exc)
+    if any(e.get("type") == "json_invalid" for e in exc.errors()):
+        return "The request body is not valid JSON."
+    parts = [f"{p['path']}: {p['message']}" for p in problems[:5]]
+    return " ".join(parts) or "The request is invalid."
 
 
 def install(app: FastAPI) -> None:
@@ -77,7 +133,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(_body("invalid", _describe(exc)), status_code=422)
+        body: dict[str, Any] = {**_body("invalid", _describe(exc)), "fields": fields(exc)}
+        return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -30,6 +30,9 @@ from app.outbox import Postman
 from app.retention import Purger
 from app.retrieval import Retriever
 from app.routes.admin import router as admin_router
+from app.routes.admin_kb import router as admin_kb_router
+from app.routes.admin_stats import router as admin_stats_router
+from app.routes.admin_users import router as admin_users_router
 from app.routes.agent import router as agent_router
 from app.routes.audit import router as audit_router
 from app.routes.auth import router as auth_router
@@ -163,6 +166,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(admin_router)
     app.include_router(audit_router)
     app.include_router(privacy_router)
+    app.include_router(admin_kb_router)
+    app.include_router(admin_users_router)
+    app.include_router(admin_stats_router)
     _pages(app, settings)
     install_docs(app)
     return app

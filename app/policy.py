@@ -6,7 +6,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.checks.topics import DEFAULT_TOPICS, Topic
@@ -32,7 +39,9 @@ class BusinessHours(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise ValueError(
+                f"unknown time zone {value!r}; use a name such as Europe/Amsterdam or UTC"
+            ) from exc
         return value
 
     @field_validator("days")
@@ -45,6 +54,18 @@ class BusinessHours(BaseModel):
                 if not (_is_time(start) and _is_time(end) and start < end):
                     raise ValueError(f"{day}: {start}-{end} is not a valid HH:MM span")
         return value
+
+    @model_validator(mode="after")
+    def _open_sometime(self, info: ValidationInfo) -> BusinessHours:
+        # A stored row from before this check still loads (it is what the service runs on);
+        # only a new save is refused.
+        if not any(self.days.values()) and not (info.context or {}).get("stored"):
+            raise ValueError(
+                "Business hours are on but no day has opening hours, so the service would be "
+                "closed all day, every day. Add hours to at least one day, or turn business "
+                "hours off"
+            )
+        return self
 
 
 def _is_time(value: str) -> bool:
@@ -71,11 +92,36 @@ class Policy(BaseModel):
     # Transcripts older than this are purged (`app/retention.py`); anonymous stats stay.
     retention_days: int = Field(90, ge=1, le=3650)
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Policy:
-        if self.offer_person_threshold > self.negative_sentiment_threshold:
-            raise ValueError("offer_person_threshold must not exceed negative_sentiment_threshold")
-        return self
+    @field_validator("restricted_topics")
+    @classmethod
+    def _topics(cls, value: list[Topic], info: ValidationInfo) -> list[Topic]:
+        if (info.context or {}).get("stored"):
+            return value  # what the service runs on still loads; only a new save is checked
+        seen: set[str] = set()
+        for n, topic in enumerate(value, 1):
+            if not topic.label.strip() or not topic.name.strip():
+                raise ValueError(f"Topic {n} has no name: give it one, or remove it")
+            if not any(p.strip() for p in topic.phrases):
+                raise ValueError(
+                    f"Topic {n} ({topic.label}) has no phrases, so no message would ever "
+                    "match it: add at least one, or remove the topic"
+                )
+            if topic.name in seen:
+                raise ValueError(f"Topic {n} ({topic.label}) has the same name as another")
+            seen.add(topic.name)
+        return value
+
+    @field_validator("offer_person_threshold")
+    @classmethod
+    def _ordered(cls, value: float, info: ValidationInfo) -> float:
+        # A field validator (not a model one) so the error names this field for the page.
+        hand_over = info.data.get("negative_sentiment_threshold")
+        if hand_over is not None and value > hand_over:
+            raise ValueError(
+                f"The level that offers a person ({value}) must not be above the level that "
+                f"hands over ({hand_over}): a person is offered first, then handed over"
+            )
+        return value
 
 
 class Disclosure(BaseModel):
@@ -111,7 +157,7 @@ async def load(session: AsyncSession) -> OperatorConfig:
     if row is None:
         return OperatorConfig(policy=Policy(), disclosure=Disclosure())
     return OperatorConfig(
-        policy=Policy.model_validate(row.policy or {}),
+        policy=Policy.model_validate(row.policy or {}, context={"stored": True}),
         disclosure=Disclosure.model_validate(row.disclosure or {}),
     )
 
@@ -140,3 +186,20 @@ def is_open(hours: BusinessHours | None, now: datetime) -> bool:
     hhmm = local.strftime("%H:%M")
     spans = hours.days.get(DAYS[local.weekday()], [])
     return any(start <= hhmm < end for start, end in spans)
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each setting that differs between two stored settings documents, as
+    `{"field": "policy.min_confidence", "before": 0.5, "after": 0.6}` (nested objects are
+    followed down to their fields; lists compare whole)."""
+    out: list[dict[str, Any]] = []
+    _walk("", before, after, out)
+    return out
+
+
+def _walk(prefix: str, before: Any, after: Any, out: list[dict[str, Any]]) -> None:
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in sorted(set(before) | set(after)):
+            _walk(f"{prefix}.{key}" if prefix else str(key), before.get(key), after.get(key), out)
+    elif before != after:
+        out.append({"field": prefix, "before": before, "after": after})

@@ -14,12 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import create_engine, sessionmaker
 from app.models import Conversation, Outbox, User, utcnow
+from app.policy import DAYS
 from disclosure.texts import phrase
 from tests.conftest import Chat
 
 AGENT = ("agent@example.com", "agent-password")
 AGENT2 = ("agent2@example.com", "agent-password")
 OPERATOR = ("operator@example.com", "operator-password")
+
+# Open one minute on a day three days away: closed now (a schedule with no hours is refused).
+CLOSED_NOW = {"days": {DAYS[(utcnow().weekday() + 3) % 7]: [["00:00", "00:01"]]}}
 
 
 @pytest.fixture
@@ -265,7 +269,7 @@ async def test_offline_outside_hours_is_answered_later(
 ) -> None:
     operator = await login(client, OPERATOR)
     before = (await client.get("/api/v1/admin/settings", headers=operator)).json()
-    closed = {**before, "policy": {**before["policy"], "business_hours": {"days": {}}}}
+    closed = {**before, "policy": {**before["policy"], "business_hours": CLOSED_NOW}}
     assert (await client.put("/api/v1/admin/settings", json=closed, headers=operator)).is_success
     try:
         await chat.start()

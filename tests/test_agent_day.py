@@ -21,6 +21,8 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Frame, Page, expect, sync_playwright
 
 from app.main import create_app
+from app.models import utcnow
+from app.policy import DAYS
 from disclosure.texts import phrase
 from tests.browsing import PHONE, Watched, launch, shot, watched
 from tests.conftest import BACKENDS, _seed, empty_database, settings_for
@@ -246,7 +248,8 @@ def bearer(http: httpx.Client, who: tuple[str, str]) -> dict[str, str]:
 
 def test_evening_a_left_message_is_answered_by_e_mail(browser: Browser, day: Day) -> None:
     with watched(browser) as olivia:
-        # The operator closes the team for the night: business hours with no open span.
+        # The operator closes the team for the night: business hours open only one minute,
+        # three days from now (a schedule with no open hours at all is refused).
         page = olivia.page
         page.goto(day.url + "/admin")
         page.fill("#email", OPERATOR[0])
@@ -254,6 +257,7 @@ def test_evening_a_left_message_is_answered_by_e_mail(browser: Browser, day: Day
         page.click("#login button[type=submit]")
         expect(page.locator("#hours_on")).to_be_visible()
         page.check("#hours_on")
+        page.fill(f"#day-{DAYS[(utcnow().weekday() + 3) % 7]}", "00:00-00:01")
         page.click("#policy button[type=submit]")
         expect(page.locator("#policy-info")).to_contain_text("Saved")
         settled(olivia)

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.cli import main as cli
 from app.db import create_engine, sessionmaker
-from app.models import MailKind, Outbox, User
+from app.models import MailKind, Outbox, User, utcnow
+from app.policy import DAYS
 from app.settings import InvalidSettings, SmtpServer, parse_smtp_url
 from disclosure.texts import LOCALES, phrase
 from tests.conftest import SITE, Chat, empty_database
@@ -30,6 +31,9 @@ AGENT = ("agent@example.com", "agent-password")
 AGENT2 = ("agent2@example.com", "agent-password")
 OPERATOR = ("operator@example.com", "operator-password")
 PROMISES = ("mail", "correo")  # e-mail, E-Mail, per e-mail, par e-mail, por correo
+
+# Open one minute on a day three days away: closed now (a schedule with no hours is refused).
+CLOSED_NOW = {"days": {DAYS[(utcnow().weekday() + 3) % 7]: [["00:00", "00:01"]]}}
 
 
 @pytest.fixture
@@ -322,7 +326,7 @@ async def team_away(http: httpx.AsyncClient) -> AsyncIterator[None]:
     """Outside business hours for the duration (the settings are shared: put back after)."""
     operator = await login(http, OPERATOR)
     before = (await http.get("/api/v1/admin/settings", headers=operator)).json()
-    closed = {**before, "policy": {**before["policy"], "business_hours": {"days": {}}}}
+    closed = {**before, "policy": {**before["policy"], "business_hours": CLOSED_NOW}}
     assert (await http.put("/api/v1/admin/settings", json=closed, headers=operator)).is_success
     try:
         yield

@@ -1,24 +1,22 @@
-"""The operator API: the escalation policy and texts, the knowledge base, the audit trail."""
+"""The operator API: the escalation policy and texts, their preview and history, the audit
+trail and the e-mail outbox. The knowledge base, the team and the stats have their own modules
+(`admin_kb`, `admin_users`, `admin_stats`)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-import anyio.to_thread
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, func, select
 
-from app import decisions, formats, knowledge, policy, suggestions
-from app.deps import OperatorDep, PathId, ServicesDep, SessionDep
-from app.errors import NotFound
-from app.models import Decision, MailKind, Outbox, SettingsChange, User, utcnow
+from app import decisions, policy
+from app.deps import OperatorDep, ServicesDep, SessionDep
+from app.models import Decision, MailKind, Outbox, SettingsChange, User
 from app.preview import preview
-from app.schemas import DecisionView, SuggestionOut
-from app.stats import compute_stats
+from app.schemas import DecisionView
 from disclosure.texts import DEFAULTS
-from handoff import assignment
 
 router = APIRouter(prefix="/api/v1/admin", tags=["operator"])
 
@@ -44,23 +42,52 @@ async def put_settings(
     return body
 
 
-class SettingsChangeOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class FieldChange(BaseModel):
+    field: str  # e.g. policy.min_confidence, disclosure.texts.nl.disclosure
+    before: Any
+    after: Any
 
+
+class SettingsChangeOut(BaseModel):
     id: int
     user_id: int | None
+    user: str | None  # who saved it (name and e-mail); None once the account is gone
     created_at: datetime
+    changes: list[FieldChange]  # only what differs
     before: dict[str, Any]  # the whole settings document, as stored
     after: dict[str, Any]
 
 
 @router.get("/settings/history", response_model=list[SettingsChangeOut])
 async def settings_history(_: OperatorDep, session: SessionDep) -> list[SettingsChangeOut]:
-    """Who changed the settings, when, and from what to what."""
+    """Who changed the settings, when, and what: the 50 latest saves, newest first."""
     rows = await session.execute(
-        select(SettingsChange).order_by(SettingsChange.id.desc()).limit(50)
+        select(SettingsChange, User.display_name, User.email)
+        .outerjoin(User, User.id == SettingsChange.user_id)
+        .order_by(SettingsChange.id.desc())
+        .limit(50)
     )
-    return [SettingsChangeOut.model_validate(c) for c in rows.scalars()]
+    return [
+        SettingsChangeOut(
+            id=c.id,
+            user_id=c.user_id,
+            user=f"{name} ({email})" if email else None,
+            created_at=c.created_at,
+            changes=[FieldChange(**d) for d in policy.changes(_filled(c.before), c.after)],
+            before=c.before,
+            after=c.after,
+        )
+        for c, name, email in rows.all()
+    ]
+
+
+def _filled(before: dict[str, Any]) -> dict[str, Any]:
+    """The first save has no stored `before`: it changed the built-in defaults."""
+    if before:
+        return before
+    return policy.OperatorConfig(policy=policy.Policy(), disclosure=policy.Disclosure()).model_dump(
+        mode="json"
+    )
 
 
 class PreviewIn(BaseModel):
@@ -89,185 +116,6 @@ class PreviewOut(BaseModel):
 async def preview_settings(body: PreviewIn, _: OperatorDep, session: SessionDep) -> PreviewOut:
     """What the proposed policy would have decided on the most recent turns."""
     return PreviewOut.model_validate(await preview(session, body.policy, body.limit))
-
-
-# ---- the team: each person's capacity (console section "Team") ---------------------------
-
-
-class TeamMemberOut(BaseModel):
-    id: int
-    email: str
-    name: str
-    role: str
-    active: bool
-    presence: str  # offline whenever no console of theirs is connected
-    open: int  # conversations they hold now
-    max_concurrent: int
-
-
-class TeamMemberIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    max_concurrent: int = Field(ge=0, le=50)  # 0: takes no conversations at all
-
-
-def _member(u: User, held: int) -> TeamMemberOut:
-    return TeamMemberOut(
-        id=u.id,
-        email=u.email,
-        name=u.display_name,
-        role=u.role,
-        active=u.active,
-        presence=assignment.presence(u),
-        open=held,
-        max_concurrent=u.max_concurrent,
-    )
-
-
-@router.get("/users", response_model=list[TeamMemberOut])
-async def list_users(_: OperatorDep, session: SessionDep) -> list[TeamMemberOut]:
-    """Everyone who logs in to the consoles, with their capacity and load."""
-    people = (await session.execute(select(User).order_by(User.id))).scalars().all()
-    load = await assignment.open_counts(session, [u.id for u in people])  # one query for all
-    return [_member(u, load.get(u.id, 0)) for u in people]
-
-
-@router.patch("/users/{user_id}", response_model=TeamMemberOut)
-async def patch_user(
-    user_id: PathId, body: TeamMemberIn, _: OperatorDep, session: SessionDep
-) -> TeamMemberOut:
-    """Set how many conversations this person holds at once (auto-assignment and transfers
-    respect it; what they hold already stays theirs)."""
-    u = await session.get(User, user_id)
-    if u is None:
-        raise NotFound("No such user.")
-    u.max_concurrent = body.max_concurrent
-    await session.commit()
-    return _member(u, (await assignment.open_counts(session, [u.id])).get(u.id, 0))
-
-
-# ---- end of the team section ----------------------------------------------------------------
-
-
-class DocumentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: str = Field(min_length=1, max_length=300)
-    text: str = Field(min_length=1, max_length=formats.MAX_TEXT_CHARS)
-    source: str | None = Field(default=None, max_length=500)
-
-
-class DocumentOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    title: str
-    source: str
-    chunks: int
-    updated_at: datetime
-
-
-class DocumentAdded(BaseModel):
-    id: int
-    title: str
-    source: str
-
-
-@router.get("/kb/documents", response_model=list[DocumentOut])
-async def list_documents(_: OperatorDep, session: SessionDep) -> list[DocumentOut]:
-    """Every knowledge-base document with its number of passages."""
-    return [DocumentOut.model_validate(d) for d in await knowledge.list_documents(session)]
-
-
-@router.post("/kb/documents", status_code=201, response_model=DocumentAdded)
-async def add_document(
-    body: DocumentIn, _: OperatorDep, session: SessionDep, svc: ServicesDep
-) -> DocumentAdded:
-    """Add a Markdown or text document; the same `source` replaces the older version."""
-    source = body.source or f"api:{body.title}"
-    doc = await knowledge.ingest(session, source, body.title, body.text, svc.embedder)
-    await session.commit()
-    return DocumentAdded(id=doc.id, title=doc.title, source=doc.source)
-
-
-# The file is the raw request body: nothing is read before the operator is known, and
-# never more than the limit is kept (a multipart form would be spooled whole beforehand).
-_FILE_BODY = {
-    "requestBody": {
-        "required": True,
-        "description": f"The file's bytes: {formats.ACCEPTED}, at most "
-        f"{formats.MAX_FILE_BYTES // 2**20} MB.",
-        "content": {
-            media: {"schema": {"type": "string", "format": "binary"}}
-            for media in [*formats.MEDIA_TYPES, "application/octet-stream"]
-        },
-    }
-}
-FileName = Annotated[
-    str,
-    Query(
-        min_length=1,
-        max_length=255,
-        pattern=r"^[^\x00-\x1f\x7f]+$",
-        description="The file's name; its extension decides the type, else the Content-Type.",
-    ),
-]
-
-
-@router.post("/kb/files", status_code=201, response_model=DocumentAdded, openapi_extra=_FILE_BODY)
-async def add_file(
-    request: Request,
-    name: FileName,
-    _: OperatorDep,
-    session: SessionDep,
-    svc: ServicesDep,
-    source: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
-) -> DocumentAdded:
-    """Add a file, parsed as `tandem kb ingest` parses it; the same `source` (by default
-    `upload:NAME`) replaces the older version. A file that cannot be read gets a 422 saying why."""
-    data = await _read_upload(request)
-    doc = await knowledge.ingest_file(
-        session,
-        name,
-        data,
-        svc.embedder,
-        source or f"upload:{name}",
-        request.headers.get("content-type"),
-    )
-    await session.commit()
-    return DocumentAdded(id=doc.id, title=doc.title, source=doc.source)
-
-
-async def _read_upload(request: Request) -> bytes:
-    """The body up to one byte past the limit (enough to refuse it). The rest is read and
-    dropped, so that the client hears the 422 rather than a connection reset mid-upload."""
-    data = bytearray()
-    async for piece in request.stream():
-        data += piece[: formats.MAX_FILE_BYTES + 1 - len(data)]
-    return bytes(data)
-
-
-@router.delete("/kb/documents/{document_id}", status_code=204)
-async def delete_document(document_id: int, _: OperatorDep, session: SessionDep) -> None:
-    """Remove a document; answers stop citing it on the next turn."""
-    if not await knowledge.delete_document(session, document_id):
-        raise NotFound("No such document.")
-
-
-@router.get("/kb/suggestions", response_model=list[SuggestionOut])
-async def kb_suggestions(
-    _: OperatorDep,
-    session: SessionDep,
-    svc: ServicesDep,
-    days: Annotated[int, Query(ge=1, le=365)] = 30,
-) -> list[SuggestionOut]:
-    """What the knowledge base may lack: questions of the last `days` the AI declined for low
-    confidence or answered wrongly (as agents marked it), grouped by meaning, biggest group
-    first, with redacted examples."""
-    found = await suggestions.missed(session, utcnow() - timedelta(days=days))
-    await session.commit()  # end the read before the embedding work
-    grouped = await anyio.to_thread.run_sync(suggestions.suggest, found, svc.embedder)
-    return [SuggestionOut.model_validate(s) for s in grouped]
 
 
 class DecisionOut(DecisionView):
@@ -329,33 +177,6 @@ def _decision(d: Decision) -> DecisionOut:
         hash=d.hash,
         prev_hash=d.prev_hash,
     )
-
-
-class WaitOut(BaseModel):
-    median: float | None
-    p90: float | None
-    count: int
-
-
-class SatisfactionOut(BaseModel):
-    ratings: int
-    average: float | None
-
-
-class StatsOut(BaseModel):
-    turns: int
-    conversations: int
-    containment_rate: float | None
-    outcomes: dict[str, int]
-    escalations_by_reason: dict[str, int]
-    wait_seconds: WaitOut
-    satisfaction: SatisfactionOut
-
-
-@router.get("/stats", response_model=StatsOut)
-async def stats(_: OperatorDep, session: SessionDep) -> StatsOut:
-    """Containment rate, escalations by reason, waiting times and satisfaction."""
-    return StatsOut.model_validate(await compute_stats(session))
 
 
 # --- E-mail: the outbox, so operators see what did not leave and why ---

@@ -21,7 +21,7 @@ const TandemSuggestions = (() => {
 
   function item(s) {
     const why = [];
-    if (s.reasons.declined) why.push(`${s.reasons.declined} declined by the AI`);
+    if (s.reasons.declined) why.push(`${s.reasons.declined} without a reliable answer in the knowledge base`);
     if (s.reasons.marked_wrong) why.push(`${s.reasons.marked_wrong} answered wrongly`);
     const last = (s.last_seen || "").slice(0, 16).replace("T", " ");
     return el("li", {},
