@@ -23,6 +23,9 @@ ASKED = [
     ("Wie lange dauert die Lieferung?", "duration"),
     ("Combien de temps prend la livraison ?", "duration"),
     ("¿Cuántos días me reservan los productos?", "duration"),
+    # A learner's English (the bias audit's non-native probe): days, not a price.
+    ("Hello, please how much days is taking the delivery to Netherlands?", "duration"),
+    ("How much time does a large service take?", "duration"),
     ("Until what time can I order for same-day dispatch?", "when"),
     ("Op welke dagen en tijden is de werkplaats open?", "when"),
     ("Quel est votre numéro de téléphone ?", "contact"),

@@ -19,14 +19,15 @@ from app.checks.grounding_words import entities
 from app.text import fold
 
 _ASKS = {
+    # Duration first: "how much days" (a learner's "how many days") asks for one, not a price.
+    "duration": r"how long|how (?:many|much) (?:time|days|hours|minutes|weeks|months|years)|hoe lang"
+    r"|hoeveel (?:dagen|uur|minuten|weken|maanden|jaar)|wie lange?|wie viele (?:tage|stunden"
+    r"|minuten|wochen|monate|jahre)|combien de (?:temps|jours|heures|minutes|semaines|mois)"
+    r"|cuanto tiempo|cuanto tarda|cuantos (?:dias|minutos|meses|anos)|cuantas (?:horas|semanas)",
     "money": r"how much|what does .* cost|what do .* cost|price|hoeveel kost\w*|wat kost\w*"
     r"|wie ?viel kost\w*|was kost\w*|combien coute\w*|quel est le prix|prix|cuanto cuesta\w*"
     r"|precio|\w+kosten|\w+kost|shipping costs?|delivery costs?|frais de \w+|gastos de \w+"
     r"|coste de \w+|tarif\w*|tarifa\w*",
-    "duration": r"how long|how many (?:days|hours|minutes|weeks|months|years)|hoe lang"
-    r"|hoeveel (?:dagen|uur|minuten|weken|maanden|jaar)|wie lange?|wie viele (?:tage|stunden"
-    r"|minuten|wochen|monate|jahre)|combien de (?:temps|jours|heures|minutes|semaines|mois)"
-    r"|cuanto tiempo|cuanto tarda|cuantos (?:dias|minutos|meses|anos)|cuantas (?:horas|semanas)",
     "contact": r"(?:phone|telephone) number|telefoonnummer|telefonnummer|numero de telephone"
     r"|numero de telefono|email address|e-mail ?adres|e-mail-adresse|adresse e-mail"
     r"|correo electronico",
