@@ -17,7 +17,7 @@ from app import policy, retention
 from app.db import create_engine, sessionmaker
 from app.main import create_app
 from app.models import AnswerMark, Conversation, Erasure, Message, Outbox, ScheduledJob, User
-from app.stats import compute_stats
+from app.stats import Range, compute_stats
 from tests.conftest import BACKENDS, empty_database, settings_for
 from tests.llm_stub import ThreadedServer
 from tests.test_cli import tandem
@@ -135,7 +135,9 @@ async def _snapshot(url: str) -> dict[str, Any]:
                 "outbox": list(mails.scalars()),
                 "marks": [tuple(m) for m in marks.all()],
             }
-        stats = await compute_stats(s)
+        # Every seeded conversation falls in this range (the oldest 230 days before AS_OF).
+        everything = Range((AS_OF - timedelta(days=365)).date(), AS_OF.date())
+        stats = await compute_stats(s, everything)
         out["stats"] = (stats["conversations"], stats["satisfaction"], stats["wait_seconds"])
         out["erasures"] = [
             (e.actor, e.scope, e.counts) for e in (await s.execute(select(Erasure))).scalars()
