@@ -35,8 +35,9 @@ POLICY: dict[str, dict[str, str]] = {
             "The text you type in the chat, the language of your browser, and the time of each "
             "message. Before any text is sent to the language model we replace e-mail "
             "addresses, phone numbers, bank account numbers (IBAN), payment card numbers, "
-            "national identity and passport numbers, IP addresses and names with placeholders. "
-            "The same is done in our logs and decision records."
+            "national identity and passport numbers, IP addresses, street addresses, dates of "
+            "birth and names (where we can recognise them, as after \u201cmy name is\u201d) "
+            "with placeholders. The same is done in our logs and decision records."
         ),
         "who_h": "Who processes it",
         "who": (
@@ -89,8 +90,9 @@ POLICY: dict[str, dict[str, str]] = {
             "De tekst die je in de chat typt, de taal van je browser en het tijdstip van elk "
             "bericht. Voordat er tekst naar het taalmodel gaat, vervangen we e-mailadressen, "
             "telefoonnummers, bankrekeningnummers (IBAN), betaalkaartnummers, identiteits- en "
-            "paspoortnummers, IP-adressen en namen door plaatshouders. Hetzelfde gebeurt in onze "
-            "logbestanden en beslissingsregisters."
+            "paspoortnummers, IP-adressen, straatadressen, geboortedata en namen (waar we ze "
+            "herkennen, zoals na \u201cik heet\u201d) door plaatshouders. Hetzelfde gebeurt in "
+            "onze logbestanden en beslissingsregisters."
         ),
         "who_h": "Wie ze verwerkt",
         "who": (
@@ -146,10 +148,11 @@ POLICY: dict[str, dict[str, str]] = {
         "data_h": "Welche Daten verarbeitet werden",
         "data": (
             "Der Text, den Sie im Chat schreiben, die Sprache Ihres Browsers und die Uhrzeit "
-            "jeder Nachricht. Bevor Text an das Sprachmodell geht, ersetzen wir E-Mail-Adressen, "
-            "Telefonnummern, Kontonummern (IBAN), Kartennummern, Ausweis- und Passnummern, "
-            "IP-Adressen und Namen durch Platzhalter. Dasselbe geschieht in unseren "
-            "Protokollen und Entscheidungsaufzeichnungen."
+            "jeder Nachricht. Bevor Text an das Sprachmodell geht, ersetzen wir "
+            "E-Mail-Adressen, Telefonnummern, Kontonummern (IBAN), Kartennummern, Ausweis- und "
+            "Passnummern, IP-Adressen, Postanschriften, Geburtsdaten und Namen (wo wir sie "
+            "erkennen, etwa nach \u201cich heiße\u201d) durch Platzhalter. Dasselbe geschieht "
+            "in unseren Protokollen und Entscheidungsaufzeichnungen."
         ),
         "who_h": "Wer sie verarbeitet",
         "who": (
@@ -203,12 +206,14 @@ POLICY: dict[str, dict[str, str]] = {
         ),
         "data_h": "Quelles données sont traitées",
         "data": (
-            "Le texte que vous tapez dans le chat, la langue de votre navigateur et l\u2019heure "
-            "de chaque message. Avant d\u2019envoyer du texte au modèle de langage, nous "
-            "remplaçons les adresses e-mail, numéros de téléphone, numéros de compte bancaire "
-            "(IBAN), numéros de carte de paiement, numéros d\u2019identité et de passeport, "
-            "adresses IP et noms par des substituts. Nous faisons de même dans nos journaux et "
-            "nos registres de décisions."
+            "Le texte que vous tapez dans le chat, la langue de votre navigateur et "
+            "l\u2019heure de chaque message. Avant d\u2019envoyer du texte au modèle de "
+            "langage, nous remplaçons les adresses e-mail, numéros de téléphone, numéros de "
+            "compte bancaire (IBAN), numéros de carte de paiement, numéros d\u2019identité et "
+            "de passeport, adresses IP, adresses postales, dates de naissance et noms (quand "
+            "nous les reconnaissons, par exemple après \u00ab je m\u2019appelle \u00bb) par "
+            "des substituts. Nous faisons de même dans nos journaux et nos registres de "
+            "décisions."
         ),
         "who_h": "Qui les traite",
         "who": (
@@ -264,11 +269,12 @@ POLICY: dict[str, dict[str, str]] = {
         "data_h": "Qué datos tratamos",
         "data": (
             "El texto que escribes en el chat, el idioma de tu navegador y la hora de cada "
-            "mensaje. Antes de enviar texto al modelo de lenguaje sustituimos las direcciones de "
-            "correo electrónico, números de teléfono, números de cuenta bancaria (IBAN), números "
-            "de tarjeta de pago, números de documento de identidad y de pasaporte, direcciones "
-            "IP y nombres por marcadores. Hacemos lo mismo en nuestros registros y en los "
-            "registros de decisiones."
+            "mensaje. Antes de enviar texto al modelo de lenguaje sustituimos las direcciones "
+            "de correo electrónico, números de teléfono, números de cuenta bancaria (IBAN), "
+            "números de tarjeta de pago, números de documento de identidad y de pasaporte, "
+            "direcciones IP, direcciones postales, fechas de nacimiento y nombres (cuando los "
+            "reconocemos, por ejemplo tras \u201cme llamo\u201d) por marcadores. Hacemos lo "
+            "mismo en nuestros registros y en los registros de decisiones."
         ),
         "who_h": "Quién los trata",
         "who": (

@@ -123,3 +123,24 @@ async def test_the_page_speaks_the_customer_s_language_with_the_real_setting(
     when = last.replace(tzinfo=UTC) if last.tzinfo is None else last
     assert when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") in page
     assert POLICY[locale]["leave_mail"] in page, "SMTP is configured: the e-mail is promised"
+
+
+def test_each_kind_of_personal_data_the_page_names_is_replaced() -> None:
+    """The page promises that these never reach the model: one example of each, redacted."""
+    from app.checks.redaction import redact
+
+    examples = {
+        "e-mail addresses": "jan@example.com",
+        "phone numbers": "+31 6 12345678",
+        "bank account numbers (IBAN)": "BE71 0961 2345 6769",
+        "payment card numbers": "4111.1111.1111.1111",
+        "IP addresses": "192.168.10.7",
+        "street addresses": "Keizersgracht 123, 1015 CJ Amsterdam",
+        "dates of birth": "my date of birth is 12-03-1985",
+        "names (where we can recognise them": "my name is Jan de Vries",
+    }
+    english = " ".join(POLICY["en"]["data"].split())
+    for kind, example in examples.items():
+        assert kind in english, kind
+        secret = example.split()[-1].strip(",")
+        assert secret not in redact(example).text, (kind, redact(example).text)
