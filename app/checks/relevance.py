@@ -20,9 +20,10 @@ from app.text import fold
 
 _ASKS = {
     # Duration first: "how much days" (a learner's "how many days") asks for one, not a price.
-    "duration": r"how long|how (?:many|much) (?:time|days|hours|minutes|weeks|months|years)|hoe lang"
-    r"|hoeveel (?:dagen|uur|minuten|weken|maanden|jaar)|wie lange?|wie viele (?:tage|stunden"
-    r"|minuten|wochen|monate|jahre)|combien de (?:temps|jours|heures|minutes|semaines|mois)"
+    "duration": r"how long|how (?:many|much) (?:time|days|hours|minutes|weeks|months|years)"
+    r"|hoe lang|hoeveel (?:dagen|uur|minuten|weken|maanden|jaar)|wie lange?"
+    r"|wie viele (?:tage|stunden|minuten|wochen|monate|jahre)"
+    r"|combien de (?:temps|jours|heures|minutes|semaines|mois)"
     r"|cuanto tiempo|cuanto tarda|cuantos (?:dias|minutos|meses|anos)|cuantas (?:horas|semanas)",
     "money": r"how much|what does .* cost|what do .* cost|price|hoeveel kost\w*|wat kost\w*"
     r"|wie ?viel kost\w*|was kost\w*|combien coute\w*|quel est le prix|prix|cuanto cuesta\w*"
