@@ -161,12 +161,15 @@ def edit_policy(page: Page, url: str, email: str, password: str, size: str) -> N
     expect(row.locator(".topic-label")).to_be_focused()
     row.locator(".topic-label").fill(label)
     row.locator(".topic-phrases").fill("warranty claim*, garantie aanvraag")
+    page.fill("#retention_days", "45")  # the purge and /ai-policy read it
     page.click("#policy button[type=submit]")
     expect(page.locator("#policy-info")).to_have_text(
         "Saved. Every conversation uses it from its next turn."
     )
     saved = saved_policy(url, email, password)
     assert saved["min_confidence"] == 0.65 and saved["business_hours"] is None
+    assert saved["retention_days"] == 45
+    assert "45 days" in httpx.get(f"{url}/ai-policy").text
     topic = saved["restricted_topics"][-1]
     assert topic == {
         "name": label.lower().replace(" ", "_"),
