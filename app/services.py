@@ -11,6 +11,7 @@ from app.checks.human_request import HumanRequestDetector
 from app.checks.sentiment import SentimentModel
 from app.embeddings import Embedder
 from app.events import Broker
+from app.limits import Limiter
 from app.llm import LLM
 from app.outbox import Postman
 from app.retrieval import Retriever
@@ -34,6 +35,13 @@ class Services:
     entailment: Entailment | None = None
     # Sends the outbox; None when TANDEM_SMTP_URL is unset, and then nothing is queued.
     postman: Postman | None = None
+    # Every limit (app/limits.py); None until the lifespan builds it from the settings.
+    limiter: Limiter | None = None
+
+    @property
+    def limits(self) -> Limiter:
+        assert self.limiter is not None, "the lifespan builds the limiter"
+        return self.limiter
 
     def wake_postman(self) -> None:
         """After committing outbox rows: send them now rather than at the next poll."""
