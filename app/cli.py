@@ -187,6 +187,10 @@ def _serve(args: argparse.Namespace) -> int:
         ws="wsproto",  # the leanest idle websocket in our measurements (benchmarks/handoff.py)
         ws_per_message_deflate=False,
         ws_max_size=64 * 1024,
+        # Idle keep-alive connections close after 5 s. Neither h11 nor httptools times out a
+        # request whose headers never finish: production runs behind a proxy that does
+        # (README "Limits": nginx client_header_timeout, Caddy read_header).
+        timeout_keep_alive=5,
     )
     return 0
 

@@ -136,9 +136,8 @@ class Limiter:
     def __init__(self, settings: Settings, counters: Counters | None = None) -> None:
         k = settings.limits_scale
         self.on = k > 0
-        if counters is None:
-            prefix = f"{settings.redis_channel}:limits:"
-            counters = RedisCounters(settings.redis_url, prefix) if settings.redis_url else None
+        if counters is None and self.on and settings.redis_url:
+            counters = RedisCounters(settings.redis_url, f"{settings.redis_channel}:limits:")
         self.counters: Counters = counters or MemoryCounters()
         self.lockout = settings.login_lockout_seconds
         self.login_ip = Rule(

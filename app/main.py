@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         svc = services or build_services(settings)
         app.state.services = svc
         app.state.sessions = svc.sessions
+        own_limiter = svc.limiter is None
         if svc.limiter is None:
             svc.limiter = Limiter(svc.settings)
         app.state.hub = hub = Hub(svc)
@@ -136,7 +137,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             await clock.stop()
             await hub.stop()
             await svc.broker.stop()
-            await svc.limits.close()
+            if own_limiter:
+                await svc.limits.close()
+                svc.limiter = None
             if svc.llm is not None:
                 await svc.llm.close()
             if services is None:
