@@ -25,7 +25,6 @@ from app.crosslingual import sentences_across
 from app.db import create_engine, sessionmaker
 from app.embeddings import load_embedder
 from app.events import Broker
-from app.limits import Limiter
 from app.llm import LLM
 from app.outbox import Postman
 from app.retention import Purger
@@ -116,9 +115,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         svc = services or build_services(settings)
         app.state.services = svc
         app.state.sessions = svc.sessions
-        own_limiter = svc.limiter is None
-        if svc.limiter is None:
-            svc.limiter = Limiter(svc.settings)
         app.state.hub = hub = Hub(svc)
         await hub.start()
         await svc.broker.start()
@@ -137,12 +133,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             await clock.stop()
             await hub.stop()
             await svc.broker.stop()
-            if own_limiter:
-                await svc.limits.close()
-                svc.limiter = None
             if svc.llm is not None:
                 await svc.llm.close()
             if services is None:
+                await svc.limits.close()
                 await svc.engine.dispose()
 
     app = FastAPI(

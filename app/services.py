@@ -35,12 +35,16 @@ class Services:
     entailment: Entailment | None = None
     # Sends the outbox; None when TANDEM_SMTP_URL is unset, and then nothing is queued.
     postman: Postman | None = None
-    # Every limit (app/limits.py); None until the lifespan builds it from the settings.
+    # Every limit (app/limits.py); built from the settings unless given.
     limiter: Limiter | None = None
+
+    def __post_init__(self) -> None:
+        if self.limiter is None:
+            self.limiter = Limiter(self.settings)
 
     @property
     def limits(self) -> Limiter:
-        assert self.limiter is not None, "the lifespan builds the limiter"
+        assert self.limiter is not None  # __post_init__ built it
         return self.limiter
 
     def wake_postman(self) -> None:
