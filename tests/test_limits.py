@@ -201,6 +201,26 @@ async def test_sockets_per_address(db_url: str, http: httpx.AsyncClient) -> None
             await ws.close()
 
 
+async def test_agent_sockets_per_login(db_url: str, http: httpx.AsyncClient) -> None:
+    with limited(db_url, limit_sockets_per_token=1) as srv:
+        token = (await login(http, srv.url, *AGENT)).json()["token"]
+
+        async def console() -> ClientConnection:
+            ws = await open_socket(srv, "/api/v1/agent/ws")
+            await ws.send(json.dumps({"type": "auth", "token": token}))
+            async with asyncio.timeout(10):
+                frame = json.loads(await ws.recv())
+            assert frame["type"] == "ready", frame
+            return ws
+
+        first = await console()
+        with pytest.raises(ConnectionClosed) as refused:
+            await console()
+        assert refused.value.rcvd is not None and refused.value.rcvd.code == 1008
+        assert "per login or conversation" in refused.value.rcvd.reason
+        await first.close()
+
+
 async def _backdate(db_url: str, token: str, **ago: timedelta) -> None:
     """Move a login's created_at / last_used_at into the past."""
     engine = create_engine(db_url)
