@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     sessions_per_account: int = Field(10, ge=1)  # logins held at once; the oldest is revoked
     session_idle_hours: float = Field(12.0, gt=0)  # a login unused this long ends
     session_lifetime_days: float = Field(7.0, gt=0)  # and every login ends after this
+    header_timeout_seconds: float = Field(10.0, gt=0)  # a request head must arrive in time
 
     @property
     def llm_configured(self) -> bool:
