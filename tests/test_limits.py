@@ -1,16 +1,15 @@
 """Every limit answers 429 with Retry-After and a sentence (or closes a socket 1008 with a
 reason); logins lock after too many wrong passwords and take as long for unknown e-mails;
-sessions expire and are capped; passwords follow the policy; Redis shares the counts between
-replicas; TANDEM_LIMITS_SCALE=0 turns everything off. The suite runs with limits off
+sessions expire and are capped; Redis shares the counts between replicas;
+TANDEM_LIMITS_SCALE=0 turns everything off (the password policy: tests/test_passwords.py; the
+header-read timeout: tests/test_header_timeout.py). The suite runs with limits off
 (tests/conftest.py): each test here starts a server with the limits it proves turned on."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import statistics
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -20,21 +19,18 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select, update
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from app.db import create_engine, sessionmaker
 from app.errors import TooMany
-from app.http_protocol import headers_in_time
 from app.limits import Limiter, RedisCounters
 from app.main import create_app
 from app.models import AuthSession, utcnow
-from app.passwords import password_problem
 from app.security import hash_token
 from tests.conftest import StubState, settings_for
-from tests.llm_stub import ThreadedServer, free_port
+from tests.llm_stub import ThreadedServer
 from tests.test_websockets import open_socket
 
 AGENT = ("agent@example.com", "agent-password")
@@ -272,46 +268,6 @@ async def test_logins_per_account_are_capped(db_url: str, http: httpx.AsyncClien
         assert codes == [401, 200, 200, 200]  # the oldest login was revoked
 
 
-@pytest.mark.parametrize(
-    ("password", "sentence"),
-    [
-        ("short-pw", "at least 10 characters"),
-        ("            ", "must not be blank"),
-        ("Password123", "too common"),
-        ("qwertyuiop", "too common"),
-        ("aaaaaaaaaaaa", "too common"),
-    ],
-)
-def test_password_policy_refuses(password: str, sentence: str) -> None:
-    problem = password_problem(password)
-    assert problem is not None and sentence in problem
-
-
-def test_password_policy_accepts_a_long_unusual_one() -> None:
-    assert password_problem("correct horse battery staple") is None
-
-
-async def test_operator_routes_apply_the_password_policy(
-    db_url: str, http: httpx.AsyncClient
-) -> None:
-    with limited(db_url) as srv:
-        ops = {"Authorization": f"Bearer {(await login(http, srv.url, *OPERATOR)).json()['token']}"}
-        email = f"new-{uuid.uuid4().hex[:8]}@example.com"
-        body = {"email": email, "role": "agent", "password": "Password123"}
-        r = await http.post(f"{srv.url}/api/v1/admin/users", json=body, headers=ops)
-        assert r.status_code == 422, r.text
-        assert r.json()["fields"] == [
-            {"path": "password", "message": "This password is too common to be safe; choose "
-             "another one."}
-        ]  # fmt: skip
-        body["password"] = "a-long-unusual-passphrase"
-        created = await http.post(f"{srv.url}/api/v1/admin/users", json=body, headers=ops)
-        assert created.status_code == 201, created.text
-        path = f"{srv.url}/api/v1/admin/users/{created.json()['id']}/password"
-        blank = await http.post(path, json={"password": " " * 12}, headers=ops)
-        assert blank.status_code == 422 and "must not be blank" in blank.text
-
-
 async def test_redis_counts_are_shared_by_two_replicas() -> None:
     """Two limiters (as on two replicas) with one Redis share a window: the limit holds across."""
     channel = f"tandem-test-{uuid.uuid4().hex}"
@@ -375,78 +331,3 @@ def test_the_scale_multiplies_every_limit() -> None:
     assert doubled.conversations.limit == 2 * plain.conversations.limit
     assert doubled.login_failures.limit == 2 * plain.login_failures.limit
     assert doubled.sockets.per_ip == 2 * plain.sockets.per_ip
-
-
-@contextmanager
-def served_with_header_timeout(db_url: str, seconds: float) -> Iterator[str]:
-    """The app under uvicorn with the protocol `tandem serve` uses (wsproto for sockets)."""
-    app = create_app(settings_for(db_url, embedding_model="none"))
-    port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-        ws="wsproto",
-        http=headers_in_time(seconds),
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
-
-
-def _closed_after(conn: socket.socket, within: float) -> float:
-    """Seconds until the server closes `conn` (it sends nothing more)."""
-    start = time.monotonic()
-    conn.settimeout(within)
-    assert conn.recv(1024) == b""
-    return time.monotonic() - start
-
-
-def _trickle_cut_after(host: str, port: int) -> float:
-    """Send a request head one byte every 0.1 s; seconds until the server cuts it off."""
-    with socket.create_connection((host, port)) as conn:
-        start = time.monotonic()
-        for byte in b"GET /healthz HTTP/1.1\r\nHost: tandem\r\nX-Slow: " + b"a" * 200:
-            try:
-                conn.sendall(bytes([byte]))
-            except OSError:
-                return time.monotonic() - start
-            time.sleep(0.1)
-            if time.monotonic() - start > 3:
-                break
-        return _closed_after(conn, 10) + (time.monotonic() - start)
-
-
-async def test_a_request_head_must_arrive_in_time(db_url: str, http: httpx.AsyncClient) -> None:
-    with served_with_header_timeout(db_url, 0.5) as where:
-        host, port = where.split(":")
-        with socket.create_connection((host, int(port))) as partial:
-            partial.sendall(b"GET /healthz HTTP/1.1\r\nHost: tandem\r\n")  # never the blank line
-            assert 0.4 <= await asyncio.to_thread(_closed_after, partial, 10) < 5
-        # A trickle (one header byte every 0.1 s) is cut off too: the clock is the whole head's.
-        assert await asyncio.to_thread(_trickle_cut_after, host, int(port)) < 5
-        # Whole requests, one after another on a kept-alive connection, and sockets still work.
-        for _ in range(3):
-            assert (await http.get(f"http://{where}/healthz")).status_code == 200
-        conv = (await http.post(f"http://{where}/api/v1/conversations")).json()
-        ws = await connect(f"ws://{where}/api/v1/conversations/{conv['id']}/ws", open_timeout=5)
-        await ws.send(json.dumps({"type": "auth", "token": conv["token"], "last_seq": 0}))
-        async with asyncio.timeout(10):
-            assert json.loads(await ws.recv())["type"] == "ready"
-        await asyncio.sleep(1.0)  # past the header timeout: an open socket is not cut
-        await ws.send(json.dumps({"type": "ping"}))
-        async with asyncio.timeout(10):
-            while json.loads(await ws.recv())["type"] != "pong":
-                pass
-        await ws.close()
