@@ -163,6 +163,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.db import migrate
+    from app.http_protocol import headers_in_time
     from app.main import create_app
 
     settings = Settings(demo=args.demo) if args.demo else Settings()
@@ -187,6 +188,10 @@ def _serve(args: argparse.Namespace) -> int:
         ws="wsproto",  # the leanest idle websocket in our measurements (benchmarks/handoff.py)
         ws_per_message_deflate=False,
         ws_max_size=64 * 1024,
+        # A request head must arrive within TANDEM_HEADER_TIMEOUT_SECONDS (app/http_protocol.py);
+        # idle keep-alive connections close after 5 s.
+        http=headers_in_time(settings.header_timeout_seconds),
+        timeout_keep_alive=5,
     )
     return 0
 

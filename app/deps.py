@@ -9,7 +9,7 @@ from fastapi import Depends, Header, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import conversations
-from app.auth import bearer_login, bearer_token, user_for_token
+from app.auth import Lifetimes, bearer_login, bearer_token, user_for_token
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
 from app.models import Conversation, User, UserRole
@@ -35,10 +35,19 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 HubDep = Annotated[Hub, Depends(get_hub)]
 
 
+def client_ip(request: Request) -> str:
+    """The caller's address, as uvicorn saw it (behind a proxy: with --proxy-headers and
+    FORWARDED_ALLOW_IPS naming the proxy, the client's own; README "Limits")."""
+    return request.client.host if request.client else "unknown"
+
+
 async def current_user(
-    session: SessionDep, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    session: SessionDep,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> User:
-    user = await user_for_token(session, bearer_login(authorization))
+    life = Lifetimes.of(get_services(request).settings)
+    user = await user_for_token(session, bearer_login(authorization), life)
     if user is None:
         raise Unauthorized("This session has ended; log in again.")
     return user

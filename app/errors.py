@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ class TandemError(Exception):
 
     status = 400
     code = "bad_request"
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -51,8 +53,15 @@ class Invalid(TandemError):
 
 
 class TooMany(TandemError):
+    """A limit was reached: the sentence says which, `Retry-After` when to come back."""
+
     status = 429
     code = "rate_limited"
+
+    def __init__(self, detail: str, retry_after: float) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, math.ceil(retry_after))
+        self.headers = {"Retry-After": str(self.retry_after)}
 
 
 def _body(code: str, detail: str) -> dict[str, str]:
@@ -129,7 +138,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(TandemError)
     async def _tandem(_: Request, exc: TandemError) -> JSONResponse:
-        return JSONResponse(_body(exc.code, exc.detail), status_code=exc.status)
+        return JSONResponse(
+            _body(exc.code, exc.detail), status_code=exc.status, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -136,6 +136,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             if svc.llm is not None:
                 await svc.llm.close()
             if services is None:
+                await svc.limits.close()
                 await svc.engine.dispose()
 
     app = FastAPI(

@@ -31,11 +31,13 @@ async def receive(
     *,
     ai_holds: bool,
     stored: Callable[[Message], None] | None = None,
+    ip: str | None = None,
 ) -> Turn:
     """The one way in for a customer message: stored once per client_id (`stored` is told,
     say to ack it), published, then answered, declined or handed over. A retried client_id
     gets the answer its first send caused. `ai_holds`: the caller saw the AI (or nobody) in
-    charge, so the message's reading can start while it is stored."""
+    charge, so the message's reading can start while it is stored. `ip`: the sender's address,
+    for the LLM-call budget per address (app/limits.py)."""
     reading = start_reading(svc, text) if ai_holds else None
     try:
         async with svc.sessions() as s:
@@ -47,7 +49,7 @@ async def receive(
         if not is_new:
             return await turns.replay(svc, conversation_id, message)
         await svc.broker.publish(MessageCreated.of(message))
-        return await run_turn(svc, conversation_id, message, reading)
+        return await run_turn(svc, conversation_id, message, reading, ip=ip)
     finally:
         if reading is not None:
             reading.cancel()  # unused after a retry or an error; once the turn read it, a no-op
@@ -68,6 +70,8 @@ async def run_turn(
     conversation_id: str,
     message: Message,
     reading: asyncio.Future[Reading] | None = None,
+    *,
+    ip: str | None = None,
 ) -> Turn:
     """Answer, decline or hand over for one stored customer message. `reading` is the message's
     `start_reading` if the caller began it; otherwise it starts here, once the AI is known to
@@ -86,11 +90,13 @@ async def run_turn(
         reading = start_reading(svc, message.text)
     # Retrieval comes after load, which brought the index up to date with the knowledge base.
     analysis = await anyio.to_thread.run_sync(analyse, await reading, svc.retriever)
-    decided = await _decide(svc, ctx, message, analysis)
+    decided = await _decide(svc, ctx, message, analysis, ip)
     return await turns.persist(svc, ctx, message, decided)
 
 
-async def _decide(svc: Services, ctx: Context, message: Message, a: Analysis) -> Decided:
+async def _decide(
+    svc: Services, ctx: Context, message: Message, a: Analysis, ip: str | None
+) -> Decided:
     """The escalation policy on the message's signals, then, unless it hands over already,
     on the draft's: only an answered verdict lets the draft through."""
     policy = ctx.config.policy
@@ -99,6 +105,11 @@ async def _decide(svc: Services, ctx: Context, message: Message, a: Analysis) ->
     early = escalation.before_draft(signals, policy)
     if early is not None:
         return Decided(early, signals=record)
+    spent = await svc.limits.llm_call(ctx.conv.id, ip) if svc.llm is not None else None
+    if spent is not None:  # this conversation's or address's LLM calls ran out: a person
+        record.update(llm_error=f"budget: {spent}")
+        verdict = escalation.decide(replace(signals, llm_error="budget"), policy)
+        return Decided(verdict, signals=record)
 
     async def release(piece: str) -> None:
         await svc.broker.publish(Token(ctx.conv.id, piece, message.seq))

@@ -11,6 +11,7 @@ from app.checks.human_request import HumanRequestDetector
 from app.checks.sentiment import SentimentModel
 from app.embeddings import Embedder
 from app.events import Broker
+from app.limits import Limiter
 from app.llm import LLM
 from app.outbox import Postman
 from app.retrieval import Retriever
@@ -34,6 +35,17 @@ class Services:
     entailment: Entailment | None = None
     # Sends the outbox; None when TANDEM_SMTP_URL is unset, and then nothing is queued.
     postman: Postman | None = None
+    # Every limit (app/limits.py); built from the settings unless given.
+    limiter: Limiter | None = None
+
+    def __post_init__(self) -> None:
+        if self.limiter is None:
+            self.limiter = Limiter(self.settings)
+
+    @property
+    def limits(self) -> Limiter:
+        assert self.limiter is not None  # __post_init__ built it
+        return self.limiter
 
     def wake_postman(self) -> None:
         """After committing outbox rows: send them now rather than at the next poll."""

@@ -58,6 +58,22 @@ class Settings(BaseSettings):
     # origin (the site that embeds the widget), else this server's own default address.
     public_url: str = ""
 
+    # Limits (app/limits.py; README "Limits"). Counts per fixed window; the scale multiplies
+    # every one of them (0: all off, for benchmarks and trusted test rigs).
+    limits_scale: float = Field(1.0, ge=0)
+    limit_login_per_ip: int = Field(30, ge=1)  # login attempts per IP per minute
+    limit_login_failures: int = Field(10, ge=1)  # wrong passwords per account per 15 min...
+    login_lockout_seconds: float = Field(900.0, gt=0)  # ...then the account is locked this long
+    limit_conversations_per_ip: int = Field(30, ge=1)  # new conversations per IP per 10 min
+    limit_llm_calls_per_conversation: int = Field(60, ge=1)  # per conversation per day
+    limit_llm_calls_per_ip: int = Field(300, ge=1)  # per IP per hour
+    limit_sockets_per_token: int = Field(5, ge=1)  # open websockets per token (per replica)
+    limit_sockets_per_ip: int = Field(100, ge=1)  # open websockets per IP (per replica)
+    sessions_per_account: int = Field(10, ge=1)  # logins held at once; the oldest is revoked
+    session_idle_hours: float = Field(12.0, gt=0)  # a login unused this long ends
+    session_lifetime_days: float = Field(7.0, gt=0)  # and every login ends after this
+    header_timeout_seconds: float = Field(10.0, gt=0)  # a request head must arrive in time
+
     @property
     def llm_configured(self) -> bool:
         return bool(self.openai_base_url or self.openai_api_key)

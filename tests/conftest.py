@@ -25,6 +25,9 @@ from tests.smtp_sink import Sink
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Limits off for the suite (servers the tests spawn inherit it): tests log in and open
+# conversations from 127.0.0.1 far faster than people do. tests/test_limits.py turns them on.
+os.environ.setdefault("TANDEM_LIMITS_SCALE", "0")
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

@@ -48,13 +48,17 @@ def test_users_create_reads_one_line_from_stdin(tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stderr
     assert "created agent ann@example.com" in ok.stdout
     again = tandem(
-        ["users", "create", "--email", "ann@example.com", "--role", "agent"], db, "x" * 9
+        ["users", "create", "--email", "ann@example.com", "--role", "agent"], db, "other-pass-12"
     )
     assert again.returncode == 1 and "already exists" in again.stderr
     short = tandem(
         ["users", "create", "--email", "b@example.com", "--role", "operator"], db, "short\n"
     )
-    assert short.returncode == 1 and "8 characters" in short.stderr
+    assert short.returncode == 1 and "10 characters" in short.stderr
+    common = tandem(
+        ["users", "create", "--email", "c@example.com", "--role", "agent"], db, "Password123\n"
+    )
+    assert common.returncode == 1 and "too common" in common.stderr
 
 
 def test_bad_role_is_refused(tmp_path: Path) -> None:

@@ -214,7 +214,7 @@ async def test_operators_manage_the_team(
         "/api/v1/admin/users", json={**body, "email": "nope", "password": "short"}, headers=ops
     )
     assert {f["path"] for f in bad.json()["fields"]} == {"email", "password"}
-    assert "Use at least 8 characters." in bad.text
+    assert "The password must have at least 10 characters." in bad.text
 
     # A new password ends her logins; the old one no longer works.
     first = bearer(await login(http, email, "first-password"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,12 +13,22 @@ from app.auth import create_user
 from app.deps import OperatorDep, PathId, SessionDep
 from app.errors import Conflict, NotFound
 from app.models import AuthSession, User, UserRole, utcnow
+from app.passwords import password_problem
 from app.security import hash_password
 from handoff import assignment
 
 router = APIRouter(prefix="/api/v1/admin", tags=["operator"])
 
-Password = Annotated[str, StringConstraints(min_length=8, max_length=200)]
+
+def _policy(password: str) -> str:
+    """The password policy (app/passwords.py) as a field error, its sentence beside the field."""
+    problem = password_problem(password)
+    if problem is not None:
+        raise ValueError(problem)
+    return password
+
+
+Password = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_policy)]
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+import anyio
+from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 
-from app.auth import bearer_login
-from app.deps import ServicesDep, SessionDep
+from app.auth import bearer_login, cap_sessions
+from app.deps import ServicesDep, SessionDep, client_ip
 from app.errors import Unauthorized
 from app.events import SessionEnded, commit_and_publish
 from app.models import AuthSession, User, utcnow
@@ -31,18 +32,31 @@ class LoginOut(BaseModel):
     name: str
 
 
-@router.post("/login", response_model=LoginOut)
-async def login(body: LoginIn, session: SessionDep) -> LoginOut:
+@router.post(
+    "/login",
+    response_model=LoginOut,
+    responses={429: {"description": "Too many attempts from this address, or the account is "
+                     "locked after too many wrong passwords; `Retry-After` says when to retry."}},
+)  # fmt: skip
+async def login(body: LoginIn, request: Request, svc: ServicesDep, session: SessionDep) -> LoginOut:
     """Exchange e-mail and password for a session token."""
-    user = (
-        await session.execute(select(User).where(User.email == body.email.strip().lower()))
-    ).scalar_one_or_none()
-    if user is None or not user.active or not verify_password(user.password_hash, body.password):
+    email = body.email.strip().lower()
+    await svc.limits.check_login(email, client_ip(request))
+    user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+    # Argon2 takes tens of milliseconds of CPU: in a worker thread, never on the event loop;
+    # unknown e-mails verify a dummy hash, so they take as long as known ones.
+    known = user.password_hash if user is not None and user.active else None
+    if not await anyio.to_thread.run_sync(verify_password, known, body.password):
+        await svc.limits.login_failed(email)
         raise Unauthorized("Wrong e-mail or password.")
+    assert user is not None
+    await svc.limits.login_succeeded(email)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(body.password)
     token = new_token()
     session.add(AuthSession(token_hash=hash_token(token), user_id=user.id))
+    await session.flush()
+    await cap_sessions(session, user.id, svc.limits.sessions_per_account)
     await session.commit()
     return LoginOut(token=token, role=user.role, name=user.display_name)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import conversations, decisions, erasure, pipeline, policy
-from app.deps import CustomerConversation, ServicesDep, SessionDep
+from app.deps import CustomerConversation, ServicesDep, SessionDep, client_ip
 from app.errors import Invalid
 from app.escalation import Verdict
 from app.events import commit_and_publish
@@ -38,14 +38,22 @@ def out(messages: list[Message]) -> list[MessageOut]:
     return [MessageOut.model_validate(m) for m in messages if not m.internal]
 
 
-@router.post("", status_code=201, response_model=ConversationOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=ConversationOut,
+    responses={429: {"description": "Too many new conversations from this address; "
+                     "`Retry-After` says when to retry."}},
+)  # fmt: skip
 async def create_conversation(
     svc: ServicesDep,
     session: SessionDep,
+    request: Request,
     body: ConversationCreate | None = None,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> ConversationOut:
     """Start a conversation; its first message is the AI disclosure in the customer's language."""
+    await svc.limits.charge(svc.limits.conversations, client_ip(request))
     body = body or ConversationCreate()
     locale = choose_locale(body.locale, accept_language)
     config = await policy.load(session)
@@ -89,6 +97,7 @@ async def send_message(
     conversation_id: str,
     body: MessageIn,
     svc: ServicesDep,
+    request: Request,
     response: Response,
     session: SessionDep,
     conv: CustomerConversation,
@@ -99,7 +108,9 @@ async def send_message(
         raise Invalid("text: the message is empty.")
     ai_holds = conv.status in ("bot", "closed")
     await session.commit()  # end the token check's read: the turn opens its own sessions
-    turn = await pipeline.receive(svc, conversation_id, text, body.client_id, ai_holds=ai_holds)
+    turn = await pipeline.receive(
+        svc, conversation_id, text, body.client_id, ai_holds=ai_holds, ip=client_ip(request)
+    )
     response.headers["X-Tandem-LLM-Ms"] = f"{turn.llm_seconds * 1000:.1f}"
     return _turn_out(turn)
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from app import conversations, pipeline
-from app.auth import user_for_token
+from app.auth import Lifetimes, user_for_token
 from app.errors import NotFound, Unauthorized
 from app.events import PresenceChanged, Typing
 from app.models import Conversation, Message
@@ -52,7 +52,21 @@ async def _open(ws: WebSocket) -> frames.Auth | None:
         first = None
     if first is None:
         await _close(ws, 1008, "authenticate with a first frame {type: auth, token}")
+        return None
+    # Open sockets per token and per address are capped; the slot is given back in _release.
+    refused = _hub(ws).svc.limits.sockets.take(id(ws), hash_token(first.token), _ip(ws))
+    if refused is not None:
+        await _close(ws, 1008, refused)
+        return None
     return first
+
+
+def _ip(ws: WebSocket) -> str:
+    return ws.client.host if ws.client else "unknown"
+
+
+def _release(ws: WebSocket) -> None:
+    _hub(ws).svc.limits.sockets.release(id(ws))
 
 
 async def _read(ws: WebSocket) -> object:
@@ -96,15 +110,18 @@ async def customer_socket(ws: WebSocket) -> None:
 
     A plain Starlette route (no FastAPI dependency machinery: nothing to inject) whose idle
     state is this one suspended coroutine and a small Connection: no session, no ORM object."""
-    conn = await _customer_open(ws, ws.path_params["conversation_id"])
-    if conn is None:
-        return
-    cid = next(iter(conn.sent))
     try:
-        while (frame := await _next(conn, frames.CUSTOMER_FRAMES)) is not None:
-            await _customer_frame(conn, cid, frame)
+        conn = await _customer_open(ws, ws.path_params["conversation_id"])
+        if conn is None:
+            return
+        cid = next(iter(conn.sent))
+        try:
+            while (frame := await _next(conn, frames.CUSTOMER_FRAMES)) is not None:
+                await _customer_frame(conn, cid, frame)
+        finally:
+            conn.hub.detach(conn)
     finally:
-        conn.hub.detach(conn)
+        _release(ws)
 
 
 async def _customer_open(ws: WebSocket, conversation_id: str) -> Connection | None:
@@ -151,17 +168,26 @@ async def _customer_message(conn: Connection, cid: str, body: frames.Say) -> Non
 
     # Awaited here, so that one socket's messages are stored in the order they were sent.
     ai_holds = conn.status in ("bot", "closed")
-    await pipeline.receive(conn.hub.svc, cid, text, body.client_id, ai_holds=ai_holds, stored=ack)
+    await pipeline.receive(
+        conn.hub.svc, cid, text, body.client_id, ai_holds=ai_holds, stored=ack, ip=_ip(conn.ws)
+    )
 
 
 async def agent_socket(ws: WebSocket) -> None:
     """An agent's console: queue changes, previews, and the conversations they hold, live."""
+    try:
+        await _agent_session(ws)
+    finally:
+        _release(ws)
+
+
+async def _agent_session(ws: WebSocket) -> None:
     auth = await _open(ws)
     if auth is None:
         return
     hub = _hub(ws)
     async with hub.svc.sessions() as s:
-        user = await user_for_token(s, auth.token)
+        user = await user_for_token(s, auth.token, Lifetimes.of(hub.svc.settings))
     if user is None:
         await _close(ws, 1008, "this session has ended; log in again")
         return

@@ -57,7 +57,7 @@
   }
 
   function resetForm(p, actions) {
-    const field = el("input", { type: "password", minlength: "8", required: true, autocomplete: "new-password", "aria-label": `New password for ${who(p)}` });
+    const field = el("input", { type: "password", minlength: "10", required: true, autocomplete: "new-password", "aria-label": `New password for ${who(p)}` });
     const form = el("form", { class: "reset" }, field, el("button", { type: "submit", class: "primary", text: "Set" }));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
