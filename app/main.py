@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -14,9 +15,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import frontend
 from app import errors, policy, retention
+from app.auth import bearer_login, user_for_token
 from app.checks.entailment import load_entailment
 from app.checks.human_request import HumanRequestDetector
 from app.checks.redaction import RedactingFilter
@@ -24,8 +28,11 @@ from app.checks.sentiment import load_sentiment
 from app.crosslingual import sentences_across
 from app.db import create_engine, sessionmaker
 from app.embeddings import load_embedder
+from app.errors import Forbidden, NotFound, Unauthorized
 from app.events import Broker
+from app.inputs import InputGuard
 from app.llm import LLM
+from app.models import UserRole
 from app.outbox import Postman
 from app.retention import Purger
 from app.retrieval import Retriever
@@ -147,6 +154,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         redoc_url=None,
     )
     errors.install(app)
+    app.add_middleware(InputGuard)
+    app.add_middleware(NoStore)
     if settings.origins:
         app.add_middleware(
             CORSMiddleware,
@@ -192,7 +201,8 @@ def _pages(app: FastAPI, settings: Settings) -> None:
         return JSONResponse({"status": status, "database": "ok", "llm": llm})
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(authorization: Annotated[str | None, Header()] = None) -> Response:
+        await _may_scrape(app, settings, authorization)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/ai-policy", response_class=HTMLResponse, include_in_schema=False)
@@ -210,3 +220,41 @@ def _pages(app: FastAPI, settings: Settings) -> None:
         return render_policy(choose_locale(locale, accept_language), facts)
 
     app.mount("/static", StaticFiles(directory=frontend.FILES), name="static")
+
+
+async def _may_scrape(app: FastAPI, settings: Settings, authorization: str | None) -> None:
+    """TANDEM_METRICS: who may read /metrics (it names routes, counts and timings)."""
+    if settings.metrics == "off":
+        raise NotFound("Metrics are turned off (TANDEM_METRICS=off).")
+    if settings.metrics == "public":
+        return
+    token = bearer_login(authorization)
+    if settings.metrics_token and hmac.compare_digest(token, settings.metrics_token):
+        return
+    svc: Services = app.state.services
+    async with svc.sessions() as s:
+        user = await user_for_token(s, token)
+    if user is None:
+        raise Unauthorized("Send an operator's login or TANDEM_METRICS_TOKEN as a Bearer token.")
+    if user.role != UserRole.operator:
+        raise Forbidden("Only operators may read the metrics.")
+
+
+class NoStore:
+    """`Cache-Control: no-store` on every API response: many carry a token or a transcript, and
+    no proxy or browser cache may keep one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, Field
@@ -57,6 +58,11 @@ class Settings(BaseSettings):
     # Where the site with the chat lives, for the link in e-mails; unset, the first allowed
     # origin (the site that embeds the widget), else this server's own default address.
     public_url: str = ""
+
+    # /metrics: "token" (an operator's login or TANDEM_METRICS_TOKEN as a Bearer token),
+    # "public" (behind a private network or proxy of your own), or "off".
+    metrics: Literal["token", "public", "off"] = "token"
+    metrics_token: str = ""  # a long random secret for the Prometheus scraper; empty: none
 
     @property
     def llm_configured(self) -> bool:
