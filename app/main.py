@@ -50,10 +50,12 @@ from app.routes.docs import install as install_docs
 from app.routes.history import router as history_router
 from app.routes.marks import router as marks_router
 from app.routes.pages import router as pages_router
+from app.routes.pages import security_headers
 from app.routes.privacy import router as privacy_router
 from app.routes.sockets import router as ws_router
 from app.services import Services
 from app.settings import Settings
+from disclosure.policy_page import STYLE_SOURCE as POLICY_STYLE
 from disclosure.policy_page import Facts as PolicyFacts
 from disclosure.policy_page import render as render_policy
 from disclosure.texts import choose_locale
@@ -208,7 +210,7 @@ def _pages(app: FastAPI, settings: Settings) -> None:
     @app.get("/ai-policy", response_class=HTMLResponse, include_in_schema=False)
     async def ai_policy(
         locale: str | None = None, accept_language: Annotated[str | None, Header()] = None
-    ) -> str:
+    ) -> HTMLResponse:
         svc: Services = app.state.services
         async with svc.sessions() as s:
             facts = PolicyFacts(
@@ -217,7 +219,8 @@ def _pages(app: FastAPI, settings: Settings) -> None:
                 retention_days=(await policy.load(s)).policy.retention_days,
                 last_purge=await retention.last_run(s),
             )
-        return render_policy(choose_locale(locale, accept_language), facts)
+        page = render_policy(choose_locale(locale, accept_language), facts)
+        return HTMLResponse(page, headers=security_headers(style_src=POLICY_STYLE))
 
     app.mount("/static", StaticFiles(directory=frontend.FILES), name="static")
 
