@@ -182,3 +182,18 @@ def test_the_rule_table(value: Any, found: tuple[str, str] | None) -> None:
         assert got is None
     else:
         assert got is not None and got[0] == found[0] and found[1] in got[1], got
+
+
+async def test_a_policy_that_leaves_the_offer_level_out_cannot_break_the_service(
+    quote_client: httpx.AsyncClient,
+) -> None:
+    """Found by the fuzzer: a policy with a lowered hand-over level and no offer level was saved
+    with the default offer level above it, and then every new conversation answered 500."""
+    ops = await operator(quote_client)
+    current = (await quote_client.get("/api/v1/admin/settings", headers=ops)).json()
+    policy = {k: v for k, v in current["policy"].items() if k != "offer_person_threshold"}
+    body = {**current, "policy": {**policy, "negative_sentiment_threshold": 0.5}}
+    r = await quote_client.put("/api/v1/admin/settings", json=body, headers=ops)
+    assert r.status_code == 422, r.text
+    assert r.json()["fields"][0]["path"] == "policy.offer_person_threshold"
+    assert (await quote_client.post("/api/v1/conversations", json={})).status_code == 201
