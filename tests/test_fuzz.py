@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -56,6 +57,8 @@ def credentials(http: httpx.Client, path: str) -> tuple[dict[str, str], dict[str
     params = {"conversation_id": created["id"]}
     if path.startswith("/api/v1/admin/"):
         token = login(http, "operator")
+        if "{user_id}" in path:  # someone to disable or re-password, never our own logins
+            params["user_id"] = _newcomer(http, token)
     elif path.startswith(("/api/v1/agent/", "/api/v1/auth/logout")):
         token = login(http, "agent")
         http.post(
@@ -64,6 +67,17 @@ def credentials(http: httpx.Client, path: str) -> tuple[dict[str, str], dict[str
     else:
         token = created["token"]
     return _bearer(token), params
+
+
+def _newcomer(http: httpx.Client, operator: str) -> str:
+    body = {
+        "email": f"fuzz-{uuid4().hex[:12]}@example.com",
+        "role": "agent",
+        "password": "fuzz-password-1234",
+    }
+    r = http.post("/api/v1/admin/users", json=body, headers=_bearer(operator))
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
 
 
 def _bearer(token: str) -> dict[str, str]:
