@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import NotFound, Unauthorized
+from app.errors import NotFound
 from app.models import Conversation, Message, utcnow
 from app.security import hash_token, new_token, token_matches
 
@@ -29,10 +29,9 @@ async def create(session: AsyncSession, locale: str, ai_opt_out: bool) -> tuple[
 async def authorize(session: AsyncSession, conversation_id: str, token: str | None) -> Conversation:
     """The conversation if `token` belongs to it; the same 404 for unknown and foreign ids."""
     conv = await session.get(Conversation, conversation_id)
-    if conv is None:
-        raise NotFound("No such conversation.")
-    if not token or not token_matches(token, conv.token_hash):
-        raise Unauthorized("This token does not belong to this conversation.")
+    # A wrong token answers as an unknown id does: nobody learns which ids exist.
+    if conv is None or not token or not token_matches(token, conv.token_hash):
+        raise NotFound("No such conversation, or this token does not open it.")
     return conv
 
 

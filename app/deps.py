@@ -12,13 +12,14 @@ from app import conversations
 from app.auth import Lifetimes, bearer_login, bearer_token, user_for_token
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
+from app.inputs import INT_MAX
 from app.models import Conversation, User, UserRole
 from app.services import Services
 from handoff.hub import Hub
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 # A row id in a path: beyond PostgreSQL's integer it could only fail in the database (a 500).
-PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+PathId = Annotated[int, Path(ge=1, le=INT_MAX)]
 
 
 def get_services(request: Request) -> Services:

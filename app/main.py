@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -14,9 +15,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import frontend
 from app import errors, policy, retention
+from app.auth import bearer_login, user_for_token
 from app.checks.entailment import load_entailment
 from app.checks.human_request import HumanRequestDetector
 from app.checks.redaction import RedactingFilter
@@ -24,8 +28,11 @@ from app.checks.sentiment import load_sentiment
 from app.crosslingual import sentences_across
 from app.db import create_engine, sessionmaker
 from app.embeddings import load_embedder
+from app.errors import Forbidden, NotFound, Unauthorized
 from app.events import Broker
+from app.inputs import InputGuard
 from app.llm import LLM
+from app.models import UserRole
 from app.outbox import Postman
 from app.retention import Purger
 from app.retrieval import Retriever
@@ -43,10 +50,12 @@ from app.routes.docs import install as install_docs
 from app.routes.history import router as history_router
 from app.routes.marks import router as marks_router
 from app.routes.pages import router as pages_router
+from app.routes.pages import security_headers
 from app.routes.privacy import router as privacy_router
 from app.routes.sockets import router as ws_router
 from app.services import Services
 from app.settings import Settings
+from disclosure.policy_page import STYLE_SOURCE as POLICY_STYLE
 from disclosure.policy_page import Facts as PolicyFacts
 from disclosure.policy_page import render as render_policy
 from disclosure.texts import choose_locale
@@ -148,6 +157,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         redoc_url=None,
     )
     errors.install(app)
+    app.add_middleware(InputGuard)
+    app.add_middleware(NoStore)
     if settings.origins:
         app.add_middleware(
             CORSMiddleware,
@@ -193,13 +204,14 @@ def _pages(app: FastAPI, settings: Settings) -> None:
         return JSONResponse({"status": status, "database": "ok", "llm": llm})
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(authorization: Annotated[str | None, Header()] = None) -> Response:
+        await _may_scrape(app, settings, authorization)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/ai-policy", response_class=HTMLResponse, include_in_schema=False)
     async def ai_policy(
         locale: str | None = None, accept_language: Annotated[str | None, Header()] = None
-    ) -> str:
+    ) -> HTMLResponse:
         svc: Services = app.state.services
         async with svc.sessions() as s:
             facts = PolicyFacts(
@@ -208,6 +220,45 @@ def _pages(app: FastAPI, settings: Settings) -> None:
                 retention_days=(await policy.load(s)).policy.retention_days,
                 last_purge=await retention.last_run(s),
             )
-        return render_policy(choose_locale(locale, accept_language), facts)
+        page = render_policy(choose_locale(locale, accept_language), facts)
+        return HTMLResponse(page, headers=security_headers(style_src=POLICY_STYLE))
 
     app.mount("/static", StaticFiles(directory=frontend.FILES), name="static")
+
+
+async def _may_scrape(app: FastAPI, settings: Settings, authorization: str | None) -> None:
+    """TANDEM_METRICS: who may read /metrics (it names routes, counts and timings)."""
+    if settings.metrics == "off":
+        raise NotFound("Metrics are turned off (TANDEM_METRICS=off).")
+    if settings.metrics == "public":
+        return
+    token = bearer_login(authorization)
+    if settings.metrics_token and hmac.compare_digest(token, settings.metrics_token):
+        return
+    svc: Services = app.state.services
+    async with svc.sessions() as s:
+        user = await user_for_token(s, token)
+    if user is None:
+        raise Unauthorized("Send an operator's login or TANDEM_METRICS_TOKEN as a Bearer token.")
+    if user.role != UserRole.operator:
+        raise Forbidden("Only operators may read the metrics.")
+
+
+class NoStore:
+    """`Cache-Control: no-store` on every API response: many carry a token or a transcript, and
+    no proxy or browser cache may keep one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.inputs import INT_MAX
 from app.models import Author, Kind, MarkVerdict, Status
 
 MAX_TEXT = 4000
 # A row id as a request names it: beyond PostgreSQL's integer it could only fail in the database.
-RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+RowId = Annotated[int, Field(ge=1, le=INT_MAX)]
 
 
 class Source(BaseModel):

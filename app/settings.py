@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, Field
@@ -73,6 +74,10 @@ class Settings(BaseSettings):
     session_idle_hours: float = Field(12.0, gt=0)  # a login unused this long ends
     session_lifetime_days: float = Field(7.0, gt=0)  # and every login ends after this
     header_timeout_seconds: float = Field(10.0, gt=0)  # a request head must arrive in time
+    # /metrics: "token" (an operator's login or TANDEM_METRICS_TOKEN as a Bearer token),
+    # "public" (behind a private network or proxy of your own), or "off".
+    metrics: Literal["token", "public", "off"] = "token"
+    metrics_token: str = ""  # a long random secret for the Prometheus scraper; empty: none
 
     @property
     def llm_configured(self) -> bool:

@@ -3,20 +3,26 @@ in the five languages of the disclosure (sentences in `policy_texts.py`)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
 from disclosure.policy_texts import POLICY
 
+STYLE = """
+body{font:16px/1.6 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;
+color:#1b1f24}
+h1{font-size:1.6rem}h2{font-size:1.15rem;margin-top:1.6rem}"""
+# The page's one inline style, allowed by its hash in the page's Content-Security-Policy.
+STYLE_SOURCE = f"'sha256-{base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()}'"
+
 TEMPLATE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<style>
-body{{font:16px/1.6 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;
-color:#1b1f24}}
-h1{{font-size:1.6rem}}h2{{font-size:1.15rem;margin-top:1.6rem}}</style></head>
+<style>{style}</style></head>
 <body><main>
 <h1>{title}</h1>
 <p>{intro}</p>
@@ -58,7 +64,7 @@ def render(locale: str, facts: Facts) -> str:
         )
         for key, value in texts.items()
     }
-    return TEMPLATE.format(lang=locale if locale in POLICY else "en", **filled)
+    return TEMPLATE.format(lang=locale if locale in POLICY else "en", style=STYLE, **filled)
 
 
 def _when(moment: datetime) -> str:

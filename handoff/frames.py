@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, ValidationError
 
-from app import events
+from app import events, inputs
 from app.models import Message as MessageRow
 from app.schemas import MAX_TEXT, MessageOut
 
@@ -289,12 +289,21 @@ def parse(data: Any, kinds: dict[str, type[ClientFrame]]) -> ClientFrame | Error
     cls = kinds.get(kind)
     if cls is None or cls is Auth:  # auth is the first frame only
         return Error(detail=f"unknown frame type {kind!r}")
+    cid, client_id = data.get("conversation_id"), data.get("client_id")
+    unsafe = inputs.problem(data)  # the HTTP rule (app/inputs.py): no NUL, ints the DB holds
+    if unsafe is not None:
+        return Error(
+            detail=f"{unsafe[0]}: {unsafe[1]}",
+            client_id=client_id
+            if isinstance(client_id, str) and not inputs.problem(client_id)
+            else None,
+            conversation_id=cid if isinstance(cid, str) and not inputs.problem(cid) else None,
+        )
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        cid, client_id = data.get("conversation_id"), data.get("client_id")
         return Error(
             detail=f"{where}: {first['msg']}" if where else str(first["msg"]),
             client_id=client_id if isinstance(client_id, str) else None,
@@ -304,7 +313,7 @@ def parse(data: Any, kinds: dict[str, type[ClientFrame]]) -> ClientFrame | Error
 
 def parse_auth(data: Any) -> Auth | None:
     """The first frame, if it is a well-formed auth frame."""
-    if not isinstance(data, dict) or data.get("type") != "auth":
+    if not isinstance(data, dict) or data.get("type") != "auth" or inputs.problem(data):
         return None
     try:
         return Auth.model_validate(data)

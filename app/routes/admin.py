@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 
 from app import decisions, policy
 from app.deps import OperatorDep, ServicesDep, SessionDep
+from app.inputs import DbInt
 from app.models import Decision, MailKind, Outbox, SettingsChange, User
 from app.preview import preview
 from app.schemas import DecisionView
@@ -143,7 +144,7 @@ async def list_decisions(
     conversation_id: str | None = None,
     since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_id: int | None = None,
+    before_id: DbInt | None = None,
 ) -> DecisionsOut:
     """The audit trail, newest first, with the signals and thresholds behind each decision."""
     query = select(Decision).order_by(Decision.id.desc()).limit(limit)

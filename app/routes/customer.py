@@ -13,6 +13,7 @@ from app.deps import CustomerConversation, ServicesDep, SessionDep, client_ip
 from app.errors import Invalid
 from app.escalation import Verdict
 from app.events import commit_and_publish
+from app.inputs import DbInt
 from app.models import Conversation, Message
 from app.schemas import (
     ConversationCreate,
@@ -127,7 +128,7 @@ async def list_messages(
     svc: ServicesDep,
     session: SessionDep,
     conv: CustomerConversation,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[DbInt, Query(ge=0)] = 0,
 ) -> MessagesOut:
     """Messages after a sequence number, in order (for reconnects)."""
     rows = await conversations.after(session, conv.id, after)

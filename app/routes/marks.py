@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from app import marks
 from app.deps import AgentDep, SessionDep
+from app.inputs import DbInt
 from app.routes.agent import may_read
 from app.schemas import MarkIn, MarkOut
 from handoff import assignment
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/api/v1/agent", tags=["agent"])
 
 @router.post("/conversations/{conversation_id}/messages/{seq}/mark", response_model=MarkOut)
 async def mark_answer(
-    conversation_id: str, seq: int, body: MarkIn, user: AgentDep, session: SessionDep
+    conversation_id: str, seq: DbInt, body: MarkIn, user: AgentDep, session: SessionDep
 ) -> MarkOut:
     """Mark an AI answer good or wrong (422 for any other message), in a conversation you may
     read (agents: waiting or yours; operators: any). One mark per answer and agent: marking

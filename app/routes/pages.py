@@ -18,13 +18,13 @@ FRONTEND = frontend.FILES  # inside the package: the pages work from any install
 router = APIRouter(include_in_schema=False)
 
 
-def content_security_policy(frame_ancestors: str) -> str:
+def content_security_policy(frame_ancestors: str, style_src: str = "'self'") -> str:
     """Everything from our own origin; no plugins, no <base>, framing as given."""
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
-            "style-src 'self'",
+            f"style-src {style_src}",
             "img-src 'self' data:",
             "connect-src 'self'",
             "object-src 'none'",
@@ -35,9 +35,9 @@ def content_security_policy(frame_ancestors: str) -> str:
     )
 
 
-def security_headers(frame_ancestors: str = "'none'") -> dict[str, str]:
+def security_headers(frame_ancestors: str = "'none'", style_src: str = "'self'") -> dict[str, str]:
     return {
-        "Content-Security-Policy": content_security_policy(frame_ancestors),
+        "Content-Security-Policy": content_security_policy(frame_ancestors, style_src),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
