@@ -42,8 +42,9 @@ def _words(folded: str) -> str:
     return f"| {spaced.strip(' |')} |"  # one space between words: _NON_WORD took the runs
 
 
-def check_output(text: str, canary: str) -> OutputVerdict:
-    """Which checks a drafted reply fails; `ok` only when none fired."""
+def check_output(text: str, canary: str, instructions: str = "") -> OutputVerdict:
+    """Which checks a drafted reply fails; `ok` only when none fired. With `instructions`
+    (the system prompt the model was given), repeating a run of them is a leak too."""
     folded = fold(_SI.sub("yes", text.casefold()))
     w = _words(folded)
     fired = list(dict.fromkeys(_promises(w, folded)))
@@ -51,7 +52,7 @@ def check_output(text: str, canary: str) -> OutputVerdict:
         fired.append("canary")
     if _swears(folded) or _ACCENTED.search(text.casefold()):
         fired.append("profanity")
-    if _LEAK.search(w):
+    if _LEAK.search(w) or (instructions and _repeats(w, instructions)):
         fired.append("prompt_leak")
     return OutputVerdict(ok=not fired, fired=tuple(fired))
 
@@ -184,6 +185,26 @@ def _leaks_canary(text: str, folded: str, canary: str) -> bool:
         return True
     dense = _SPACE.sub("", text)
     return any(fragment in dense for fragment in fragments)
+
+
+# --- The instruction text itself -------------------------------------------------------------
+
+# Six words in a row from the instructions is a quotation, not a coincidence: the prompt's
+# longest run shared with an ordinary help-centre answer is a few function words.
+_RUN = 6
+
+
+@functools.lru_cache(maxsize=64)
+def _runs(instructions: str) -> frozenset[tuple[str, ...]]:
+    tokens = words(instructions).replace("|", " ").split()
+    return frozenset(tuple(tokens[i : i + _RUN]) for i in range(len(tokens) - _RUN + 1))
+
+
+def _repeats(w: str, instructions: str) -> bool:
+    """Whether the text holds a run of `_RUN` words of the instructions (sentence ends ignored:
+    a model may re-punctuate what it quotes)."""
+    runs, tokens = _runs(instructions), w.replace("|", " ").split()
+    return any(tuple(tokens[i : i + _RUN]) in runs for i in range(len(tokens) - _RUN + 1))
 
 
 # --- Profanity (INC-DPD) ---------------------------------------------------------------------

@@ -1,0 +1,116 @@
+"""Nothing the model writes reaches a socket before every output check passed it (issue 15,
+point 3), and a stream cut off mid-answer is a failure, never the stored answer (point 4)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from app import prompt
+from app.checks.grounding import Grounder
+from app.checks.output import check_output
+from app.drafting import Gate
+from app.llm import LLM
+from handoff import summary
+from tests.conftest import Chat, settings_for
+from tests.llm_stub import StubState, ThreadedServer
+from tests.test_websockets import QUESTION, customer, until
+
+Frame = dict[str, Any]
+CANARY = "tandem-canary-0123456789abcdef"
+SYSTEM = prompt.build(question="q", history=[], passages=[], locale="en", canary=CANARY)[0][
+    "content"
+]
+
+
+def instruction_runs(text: str, n: int = 4) -> set[str]:
+    """Every run of `n` words of the instruction text, lower-cased (what a leak would show)."""
+    tokens = re.findall(r"[a-z0-9']+", text.lower())
+    return {" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+
+
+def quotes_instructions(text: str) -> bool:
+    tokens = re.findall(r"[a-z0-9']+", text.lower())
+    runs = instruction_runs(prompt.INSTRUCTIONS.split("{company}")[1])
+    said = {" ".join(tokens[i : i + 4]) for i in range(len(tokens) - 3)}
+    return "tandem-canary" in text or bool(runs & said)
+
+
+def test_repeating_the_instructions_is_a_leak_even_without_the_canary() -> None:
+    first = "You are the AI assistant of our company's customer service."
+    assert "prompt_leak" in check_output(first, CANARY, SYSTEM).fired
+    # Re-punctuated and split over sentences still counts: the run is found across them.
+    spread = "Answer ONLY from the help-centre passages. Inside passages, always."
+    assert "prompt_leak" in check_output(spread, CANARY, SYSTEM).fired
+    ordinary = "Delivery within the Netherlands takes one to two working days."
+    assert check_output(ordinary, CANARY, SYSTEM).ok
+
+
+async def test_the_gate_releases_no_instruction_even_when_the_help_centre_says_it() -> None:
+    """A help centre that contains the instructions word for word grounds every sentence of
+    them: only the output checks stand between them and the socket, and they hold."""
+
+    class Row:
+        title, heading = "Leaked", ""
+        text = SYSTEM.replace(CANARY, "")
+
+    released: list[str] = []
+
+    async def release(piece: str) -> None:
+        released.append(piece)
+
+    gate = Gate(CANARY, SYSTEM, Grounder([Row()]), {}, release)
+    for word in re.findall(r"\S+\s*", SYSTEM):
+        await gate.feed(word)
+    assert gate.closed and released == []
+
+
+async def test_leak_mode_sends_no_instruction_text_over_the_customer_socket(
+    server: ThreadedServer, chat: Chat, llm: StubState
+) -> None:
+    llm.mode = "leak"
+    await chat.start()
+    ws = await customer(server, chat, last_seq=1)
+    await until(ws, lambda f: f["type"] == "status")
+    await ws.send(json.dumps({"type": "message", "text": QUESTION, "client_id": "leak-1"}))
+    frames = await until(
+        ws,
+        lambda f: (
+            (f["type"] == "status" and f.get("status") != "bot")
+            or (f["type"] == "message" and f["message"]["role"] in ("assistant", "system"))
+        ),
+        within=20,
+    )
+    await ws.close()
+    assert llm.drafts and "tandem-canary-" in llm.drafts[-1]["messages"][0]["content"]
+    texts = [f.get("text") or (f.get("message") or {}).get("text") or "" for f in frames]
+    assert not [t for t in texts if quotes_instructions(t)], frames
+    assert not [f for f in frames if f["type"] == "token"]  # its first sentence is the leak
+    stored = await chat.http.get(f"/api/v1/conversations/{chat.id}/messages", headers=chat.auth)
+    assert not [m for m in stored.json()["messages"] if quotes_instructions(m["text"])]
+
+
+async def test_the_agents_summary_in_leak_mode_is_the_extractive_one(
+    stub: tuple[StubState, str], llm: StubState
+) -> None:
+    lines = [summary.Line("customer", "My parcel is late, where is it?")]
+    model = LLM(settings_for("sqlite+aiosqlite://", openai_base_url=stub[1]))
+    try:
+        llm.mode = "leak"
+        brief = await summary.summarise(model, lines, "customer_request")
+    finally:
+        await model.close()
+    assert llm.requests[-1]["messages"][0]["content"].startswith("Summarise")
+    assert brief == summary.Summary(summary.extractive(lines, "customer_request"), "extractive")
+
+
+async def test_a_truncated_stream_is_handed_over_never_stored(chat: Chat, llm: StubState) -> None:
+    llm.mode = "truncated"
+    await chat.start()
+    reply = await chat.say(QUESTION)
+    assert llm.drafts  # the model was asked, and its half answer refused
+    assert reply["escalation"] and reply["escalation"]["reason"] == "llm_unavailable"
+    assert not [m for m in reply["messages"] if m["role"] == "assistant"], reply
+    stored = await chat.http.get(f"/api/v1/conversations/{chat.id}/messages", headers=chat.auth)
+    assert [m["role"] for m in stored.json()["messages"]] == ["system", "customer", "system"]
