@@ -114,3 +114,29 @@ async def test_a_truncated_stream_is_handed_over_never_stored(chat: Chat, llm: S
     assert not [m for m in reply["messages"] if m["role"] == "assistant"], reply
     stored = await chat.http.get(f"/api/v1/conversations/{chat.id}/messages", headers=chat.auth)
     assert [m["role"] for m in stored.json()["messages"]] == ["system", "customer", "system"]
+
+
+GIVEN = [
+    "As a gesture of goodwill your next e-bike is free of charge.",
+    "Your next e-bike is fr\u0435\u0435 of charge.",  # Cyrillic е
+    "Your next order is f r e e.",
+    "Als cadeau krijgt u een fietsslot van ons.",
+    "Das Schloss bekommen Sie von uns geschenkt.",
+    "En geste commercial, votre prochain vélo est offert.",
+    "Le regalamos un casco con su pedido.",
+]
+THE_SHOPS_OWN = [
+    "Shipping is free for orders from €50.",
+    "Pick-up at our store is free.",
+    "Verzending is gratis vanaf €50.",
+    "Der Versand ist ab 50 € kostenlos.",
+    "La livraison est gratuite à partir de 50 €.",
+    "El envío es gratis a partir de 50 €.",
+    "Velora gift cards are available from €10 to €250.",
+    "Feel free to send us a photo of the damaged e-bike.",
+]
+
+
+def test_free_products_and_gifts_are_promises_the_shops_free_services_are_not() -> None:
+    assert [t for t in GIVEN if "promise:gift" not in check_output(t, CANARY).fired] == []
+    assert [t for t in THE_SHOPS_OWN if not check_output(t, CANARY).ok] == []
