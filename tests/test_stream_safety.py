@@ -118,7 +118,7 @@ async def test_a_truncated_stream_is_handed_over_never_stored(chat: Chat, llm: S
 
 GIVEN = [
     "As a gesture of goodwill your next e-bike is free of charge.",
-    "Your next e-bike is fr\u0435\u0435 of charge.",  # Cyrillic е
+    "Your next e-bike is fr\u0435\u0435 of charge.",  # a Cyrillic e, twice
     "Your next order is f r e e.",
     "Als cadeau krijgt u een fietsslot van ons.",
     "Das Schloss bekommen Sie von uns geschenkt.",
