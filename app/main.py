@@ -27,6 +27,7 @@ from app.embeddings import load_embedder
 from app.events import Broker
 from app.llm import LLM
 from app.outbox import Postman
+from app.recovery import Rescuer
 from app.retention import Purger
 from app.retrieval import Retriever
 from app.routes.admin import router as admin_router
@@ -124,9 +125,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             svc.postman.start()
         purger = Purger(svc.sessions, svc.settings.purge_interval_seconds)
         purger.start()
+        rescuer = Rescuer(svc, svc.settings.rescue_poll_seconds)  # turns a crash stranded
+        rescuer.start()
         try:
             yield
         finally:
+            await rescuer.stop()
             await purger.stop()
             if svc.postman is not None:
                 await svc.postman.stop()

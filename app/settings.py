@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     llm_turn_timeout: float = 12.0
     llm_max_tokens: int = 400
 
+    # How often one replica looks for turns a crash left unanswered (app/recovery.py).
+    rescue_poll_seconds: float = Field(10.0, gt=0)
+
     # How often the retention purge runs (app/retention.py), across all replicas; how long
     # transcripts are kept is the operator setting `retention_days` (app/policy.py).
     purge_interval_seconds: float = Field(3600.0, gt=0)
