@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from collections.abc import Iterator
 from typing import Any
+
+import httpx
+import pytest
 
 from app import prompt
 from app.checks.grounding import Grounder
 from app.checks.output import check_output
 from app.drafting import Gate
 from app.llm import LLM
+from app.main import create_app
+from app.settings import Settings
 from handoff import summary
 from tests.conftest import Chat, settings_for
 from tests.llm_stub import StubState, ThreadedServer
@@ -140,3 +147,45 @@ THE_SHOPS_OWN = [
 def test_free_products_and_gifts_are_promises_the_shops_free_services_are_not() -> None:
     assert [t for t in GIVEN if "promise:gift" not in check_output(t, CANARY).fired] == []
     assert [t for t in THE_SHOPS_OWN if not check_output(t, CANARY).ok] == []
+
+
+@pytest.fixture(scope="module")
+def default_budgets(db_url: str, stub: tuple[StubState, str]) -> Iterator[ThreadedServer]:
+    """Tandem with the shipped LLM budgets (the shared test server shortens them)."""
+    shipped = {
+        name: Settings.model_fields[name].default
+        for name in ("llm_first_token_timeout", "llm_stall_timeout", "llm_turn_timeout")
+    }
+    settings = settings_for(db_url, openai_base_url=stub[1], openai_api_key="k", **shipped)
+    srv = ThreadedServer(create_app(settings)).start()
+    # One answered turn first: the first turn loads the index and warms the models, which
+    # is start-up time, not the time a hung model costs.
+    with httpx.Client(base_url=srv.url, timeout=60) as http:
+        conv = http.post("/api/v1/conversations", json={}).json()
+        auth = {"Authorization": f"Bearer {conv['token']}"}
+        warm = http.post(
+            f"/api/v1/conversations/{conv['id']}/messages", json={"text": QUESTION}, headers=auth
+        )
+        assert warm.status_code == 200, warm.text
+    yield srv
+    srv.stop()
+
+
+@pytest.mark.parametrize(
+    ("mode", "within"),
+    [("hang", 6.0), ("stall", 6.0), ("trickle", 13.0)],  # the bar: a person within 6 s
+)
+async def test_time_to_a_person_when_the_model_hangs_stalls_or_trickles(
+    default_budgets: ThreadedServer, llm: StubState, mode: str, within: float
+) -> None:
+    llm.mode = mode
+    async with httpx.AsyncClient(base_url=default_budgets.url, timeout=60) as http:
+        chat = Chat(http)
+        await chat.start()
+        started = time.monotonic()
+        reply = await chat.say(QUESTION)
+        took = time.monotonic() - started
+    print(f"time to a person, {mode}: {took:.2f} s")
+    assert reply["escalation"]["reason"] == "llm_unavailable" and reply["status"] == "queued"
+    assert len(llm.drafts) == 1  # one attempt, no retry
+    assert took < within
