@@ -120,7 +120,8 @@ async def test_a_truncated_stream_is_handed_over_never_stored(chat: Chat, llm: S
     assert reply["escalation"] and reply["escalation"]["reason"] == "llm_unavailable"
     assert not [m for m in reply["messages"] if m["role"] == "assistant"], reply
     stored = await chat.http.get(f"/api/v1/conversations/{chat.id}/messages", headers=chat.auth)
-    assert [m["role"] for m in stored.json()["messages"]] == ["system", "customer", "system"]
+    kept = [(m["role"], m["kind"]) for m in stored.json()["messages"]]
+    assert kept == [("assistant", "disclosure"), ("customer", "text"), ("system", "event")]
 
 
 GIVEN = [
