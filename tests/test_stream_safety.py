@@ -103,13 +103,16 @@ async def test_the_agents_summary_in_leak_mode_is_the_extractive_one(
 ) -> None:
     lines = [summary.Line("customer", "My parcel is late, where is it?")]
     model = LLM(settings_for("sqlite+aiosqlite://", openai_base_url=stub[1]))
+    extractive = summary.Summary(summary.extractive(lines, "customer_request"), "extractive")
     try:
         llm.mode = "leak"
-        brief = await summary.summarise(model, lines, "customer_request")
+        assert await summary.summarise(model, lines, "customer_request") == extractive
+        assert llm.requests[-1]["messages"][0]["content"].startswith("Summarise")
+        # Its instructions without the canary line: the quotation alone is the leak.
+        llm.mode, llm.script = "script", summary.PROMPT.split("\n")[0]
+        assert await summary.summarise(model, lines, "customer_request") == extractive
     finally:
         await model.close()
-    assert llm.requests[-1]["messages"][0]["content"].startswith("Summarise")
-    assert brief == summary.Summary(summary.extractive(lines, "customer_request"), "extractive")
 
 
 async def test_a_truncated_stream_is_handed_over_never_stored(chat: Chat, llm: StubState) -> None:
