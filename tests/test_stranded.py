@@ -4,6 +4,7 @@ customer retries gets the handoff as its answer; the other is found by the rescu
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -18,7 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import text
 
+from app.db import create_engine
+from tests.conftest import BACKENDS
+from tests.databases import pg_database
 from tests.llm_stub import StubState, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,14 +37,24 @@ class Served:
     url: str
 
 
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind for `tandem serve` to migrate."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 't.db'}"
+    else:
+        with pg_database() as url:
+            yield url
+
+
 @contextmanager
-def tandem_serve(db: Path, llm_url: str, log: Path, **env: str) -> Iterator[Served]:
+def tandem_serve(db: str, llm_url: str, log: Path, **env: str) -> Iterator[Served]:
     """`tandem serve --demo` on a free loopback port, once it answers /readyz."""
     port = free_port()
     environment = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "TANDEM_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "TANDEM_DATABASE_URL": db,
         "TANDEM_SECRET_KEY": "stranded-test-" + "x" * 32,
         "OPENAI_BASE_URL": llm_url,
         "OPENAI_API_KEY": "test-key",
@@ -102,9 +118,9 @@ def transcript(url: str, conv: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_turns_a_kill_9_stranded_are_handed_over_after_the_restart(
-    tmp_path: Path, stub: tuple[StubState, str], llm: StubState
+    tmp_path: Path, database: str, stub: tuple[StubState, str], llm: StubState
 ) -> None:
-    db, log = tmp_path / "t.db", tmp_path / "serve.log"
+    db, log = database, tmp_path / "serve.log"
     llm.mode = "hang"
     # The first process would wait long for the model: the kill comes first.
     patient = {"TANDEM_LLM_FIRST_TOKEN_TIMEOUT": "60", "TANDEM_LLM_TURN_TIMEOUT": "90"}
@@ -158,12 +174,17 @@ def _ignore_errors(url: str, conv: dict[str, Any], client_id: str) -> None:
         send(url, conv, client_id)
 
 
-def transcript_offline(db: Path, conv: dict[str, Any]) -> list[dict[str, Any]]:
-    """The stored messages, read straight from the SQLite file while no server runs."""
-    import sqlite3
+def transcript_offline(db: str, conv: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stored messages, read straight from the database while no server runs."""
 
-    with sqlite3.connect(db) as con:
-        rows = con.execute(
-            "SELECT role FROM messages WHERE conversation_id = ? ORDER BY seq", (conv["id"],)
-        ).fetchall()
-    return [{"role": r[0]} for r in rows]
+    async def read() -> list[dict[str, Any]]:
+        engine = create_engine(db)
+        try:
+            async with engine.connect() as c:
+                query = text("SELECT role FROM messages WHERE conversation_id = :c ORDER BY seq")
+                rows = (await c.execute(query, {"c": conv["id"]})).all()
+        finally:
+            await engine.dispose()
+        return [{"role": r[0]} for r in rows]
+
+    return asyncio.run(read())
