@@ -28,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InsecureSettings as exc:
         print(f"tandem: {exc}", file=sys.stderr)
         return 2
+    except Unreachable as exc:
+        print(f"tandem: {exc}", file=sys.stderr)
+        return 3
     except (ValueError, FileNotFoundError) as exc:
         print(f"tandem: {exc}", file=sys.stderr)
         return 1
@@ -164,13 +167,20 @@ def _serve(args: argparse.Namespace) -> int:
 
     from app.db import migrate
     from app.http_protocol import headers_in_time
+    from app.errors import DATABASE_ERRORS
     from app.main import create_app
 
     settings = Settings(demo=args.demo) if args.demo else Settings()
     check_secure(settings)
     check_models(settings)  # a transformers model without torch stops here, on one line
     _ = settings.smtp  # a bad TANDEM_SMTP_URL stops here, on one line
-    migrate(settings.database_url)
+    refused: tuple[type[Exception], ...] = (*DATABASE_ERRORS, OSError)  # unknown host too
+    try:
+        migrate(settings.database_url)
+    except refused as exc:
+        raise Unreachable(_unreachable("the database", "TANDEM_DATABASE_URL", exc)) from exc
+    if settings.redis_url:
+        asyncio.run(_ping_redis(settings.redis_url))
     if args.demo:
         logins = asyncio.run(_load_demo(settings))
         print("\nTandem demo is ready:")
@@ -194,6 +204,31 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_keep_alive=5,
     )
     return 0
+
+
+class Unreachable(Exception):
+    """A service Tandem needs did not answer at start-up; the message says what to fix."""
+
+
+def _unreachable(what: str, variable: str, exc: BaseException) -> str:
+    # The driver's own first line says why (refused, unknown host, bad password), without
+    # the URL itself: it may carry a password.
+    cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    why = cause[0][:200] if cause else type(exc).__name__
+    kind = type(exc).__name__
+    return f"cannot use {what} ({kind}: {why}); is it running, and is {variable} right?"
+
+
+async def _ping_redis(url: str) -> None:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        await client.ping()
+    except Exception as exc:
+        raise Unreachable(_unreachable("Redis", "TANDEM_REDIS_URL", exc)) from exc
+    finally:
+        await client.aclose()
 
 
 async def _load_demo(settings: Settings) -> dict[str, tuple[str, str]]:

@@ -46,6 +46,7 @@ class Gate:
     """
 
     canary: str
+    instructions: str  # the system prompt: a sentence quoting it is a leak
     grounder: Grounder
     mapping: Mapping[str, str]
     release: Release
@@ -67,7 +68,9 @@ class Gate:
         if self.closed or not sentence:
             return
         candidate = f"{self.released} {sentence}".strip()
-        if not check_output(candidate, self.canary).ok:
+        # Every check, on everything released so far plus this sentence, before any of it
+        # reaches a socket: a canary or a quotation split over two sentences is caught too.
+        if not check_output(candidate, self.canary, self.instructions).ok:
             self.closed = True
             return
         grounding = await anyio.to_thread.run_sync(self.grounder.ground, sentence)
@@ -92,15 +95,16 @@ async def with_llm(
     mapping: Mapping[str, str],
     release: Release,
     grounder: Grounder,
-) -> tuple[Draft, str]:
-    """The model's draft and the canary planted in its instructions."""
+) -> tuple[Draft, str, str]:
+    """The model's draft, the canary planted in its instructions and the instructions."""
     canary = prompt.new_canary()
     messages = prompt.build(
         question=question, history=history, passages=passages, locale=locale, canary=canary
     )
-    gate = Gate(canary=canary, grounder=grounder, mapping=mapping, release=release)
+    instructions = messages[0]["content"]
+    gate = Gate(canary, instructions, grounder, mapping, release)
     draft = await llm.draft(messages, gate.feed)
-    return draft, canary
+    return draft, canary, instructions
 
 
 def quote(passage: Passage, intro: str, note: str = "") -> str:
@@ -150,7 +154,7 @@ async def draft(
         a.passages, w.embedder, w.entailment, w.translate, a.redacted.text, across=w.across
     )
     try:
-        written, canary = await with_llm(
+        written, canary, instructions = await with_llm(
             w.llm,
             question=a.redacted.text,
             history=[(role, redaction.scrub(text)) for role, text in history],
@@ -167,7 +171,7 @@ async def draft(
         "mode": "llm",
         "model": written.model,
         "llm_seconds": round(written.seconds, 3),
-        "unsafe": list(check_output(written.text, canary).fired),
+        "unsafe": list(check_output(written.text, canary, instructions).fired),
         "dont_know": says_dont_know(written.text),
         "grounding": _record(grounding),
     }

@@ -7,9 +7,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("tandem.errors")
@@ -62,6 +64,34 @@ class TooMany(TandemError):
         super().__init__(detail)
         self.retry_after = max(1, math.ceil(retry_after))
         self.headers = {"Retry-After": str(self.retry_after)}
+
+
+# --- The database out of reach ---------------------------------------------------------------
+
+RETRY_AFTER_SECONDS = 5
+UNREACHABLE_DETAIL = "The service cannot reach its database right now; try again in a few seconds."
+# What SQLAlchemy and asyncpg raise while PostgreSQL is down, restarting or unreachable (and
+# SQLite while its file is locked); handled by `database_down`, which checks the details.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    sa.DBAPIError,  # OperationalError, InterfaceError... (a bad query too: see database_down)
+    sa.TimeoutError,  # no pooled connection came free in time
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    ConnectionError,  # refused or reset while connecting
+)
+_DOWN_WORDS = ("connect", "closed", "terminat", "shutting down", "locked", "unable to open")
+
+
+def database_down(exc: BaseException) -> bool:
+    """Whether an error means the database is out of reach for now (not a bad query)."""
+    if isinstance(exc, sa.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        orig = exc.orig if exc.orig is not None else exc
+        if isinstance(orig, (ConnectionError, asyncpg.PostgresConnectionError)):
+            return True
+        return any(word in str(orig).lower() for word in _DOWN_WORDS)
+    return isinstance(exc, DATABASE_ERRORS)
 
 
 def _body(code: str, detail: str) -> dict[str, str]:
@@ -146,6 +176,19 @@ def install(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         body: dict[str, Any] = {**_body("invalid", _describe(exc)), "fields": fields(exc)}
         return JSONResponse(body, status_code=422)
+
+    async def _database(_: Request, exc: Exception) -> JSONResponse:
+        if not database_down(exc):
+            raise exc  # a real fault: the server's 500, and its traceback in the log
+        log.warning("database unreachable: %s", type(exc).__name__)
+        return JSONResponse(
+            _body("unavailable", UNREACHABLE_DETAIL),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    for kind in DATABASE_ERRORS:
+        app.add_exception_handler(kind, _database)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,8 +1,9 @@
 """The LLM behind an OpenAI-compatible API: streamed drafts with hard budgets and a breaker.
 
-The SDK's own defaults (600 s, two retries) would strand a customer, so every call runs
-inside an explicit turn deadline with at most one retry, and repeated failures open a
-circuit breaker that sends customers to a person at once until a probe succeeds.
+The SDK's own defaults (600 s, two retries) would strand a customer, so every call is one
+attempt inside a first-token, a between-tokens and a turn budget, a stream that ends before
+`finish_reason` or `[DONE]` is a failure, and repeated failures open a circuit breaker that
+sends customers to a person at once until a probe succeeds.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class LLM:
         self.model = settings.llm_model
         self.max_tokens = settings.llm_max_tokens
         self.first_token_timeout = settings.llm_first_token_timeout
+        self.stall_timeout = settings.llm_stall_timeout
         self.turn_timeout = settings.llm_turn_timeout
         timeout = openai.Timeout(
             connect=settings.llm_connect_timeout,
@@ -146,20 +148,14 @@ class LLM:
     async def _with_retry(
         self, messages: list[dict[str, str]], on_delta: OnDelta | None, deadline: float
     ) -> Draft:
-        for attempt in (1, 2):
-            emitted: list[str] = []
-
-            async def track(delta: str, emitted: list[str] = emitted) -> None:
-                emitted.append(delta)
-                if on_delta is not None:
-                    await on_delta(delta)
-
+        """One attempt: a retry after a failure would double the customer's wait for a person
+        (the only second request is the same one without logprobs, for servers without them)."""
+        for _ in (1, 2):
             try:
-                remaining = deadline - time.monotonic()
-                async with asyncio.timeout(remaining):
-                    return await self._stream(messages, track)
+                async with asyncio.timeout(deadline - time.monotonic()):
+                    return await self._stream(messages, on_delta or _ignore)
             except TimeoutError as exc:
-                raise LLMUnavailable("the language model did not answer in time") from exc
+                raise LLMUnavailable(f"the language model did not answer in time ({exc})") from exc
             except openai.BadRequestError as exc:
                 if self.ask_logprobs and "logprob" in str(exc).lower():
                     self.ask_logprobs = False  # this server does not do logprobs; ask without
@@ -168,14 +164,8 @@ class LLM:
                     f"the language model refused the request ({exc.status_code})"
                 ) from exc
             except (openai.APIError, httpx2.HTTPError, OSError, ValueError) as exc:
-                retryable = not emitted and _retryable(exc) and deadline - time.monotonic() > 1.0
-                if attempt == 1 and retryable:
-                    log.warning(
-                        "LLM call failed (%s); one retry inside the budget", type(exc).__name__
-                    )
-                    continue
                 raise LLMUnavailable(f"the language model failed ({type(exc).__name__})") from exc
-        raise LLMUnavailable("the language model failed twice")
+        raise LLMUnavailable("the language model refused the request twice")
 
     async def _stream(self, messages: list[dict[str, str]], on_delta: OnDelta) -> Draft:
         start = time.monotonic()
@@ -198,17 +188,18 @@ class LLM:
         parts: list[str] = []
         logprobs: list[float] = []
         events = _sse_data(lines).__aiter__()
-        first = True
+        first, finished = True, False
         while True:
             try:
-                wait = self.first_token_timeout if first else None
+                wait = self.first_token_timeout if first else self.stall_timeout
                 data = await asyncio.wait_for(events.__anext__(), wait)
             except StopAsyncIteration:
                 break
             except TimeoutError as exc:
-                raise TimeoutError("no first token in time") from exc
+                raise TimeoutError("no first token" if first else "the stream stalled") from exc
             first = False
             if data.startswith("[DONE]"):
+                finished = True
                 async for _ in events:  # the rest of the body, so the connection is reused
                     pass
                 break
@@ -216,6 +207,7 @@ class LLM:
             if not isinstance(chunk, dict) or chunk.get("error"):
                 raise ValueError("the stream carried an error")
             for choice in chunk.get("choices") or ():
+                finished = finished or bool(choice.get("finish_reason"))
                 delta = (choice.get("delta") or {}).get("content") or ""
                 if delta:
                     parts.append(delta)
@@ -224,6 +216,8 @@ class LLM:
                     value = token.get("logprob")
                     if isinstance(value, int | float) and math.isfinite(value):
                         logprobs.append(float(value))
+        if not finished:  # cut off mid-answer: "E-bikes are delivered by our" is no answer
+            raise ValueError("the stream ended without finish_reason or [DONE]")
         text = "".join(parts).strip()
         if not text:
             raise ValueError("empty answer")
@@ -246,15 +240,5 @@ async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
         yield "\n".join(data)
 
 
-def _retryable(exc: Exception) -> bool:
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code >= 500 or (exc.status_code == 429 and _short_retry_after(exc))
-    return isinstance(exc, (openai.APIConnectionError, httpx2.TransportError, OSError))
-
-
-def _short_retry_after(exc: openai.APIStatusError) -> bool:
-    value = exc.response.headers.get("retry-after", "")
-    try:
-        return float(value) <= 1.0
-    except ValueError:
-        return False
+async def _ignore(_: str) -> None:
+    return None

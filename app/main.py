@@ -14,6 +14,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,6 +36,7 @@ from app.inputs import InputGuard
 from app.llm import LLM
 from app.models import UserRole
 from app.outbox import Postman
+from app.recovery import Rescuer
 from app.retention import Purger
 from app.retrieval import Retriever
 from app.routes.admin import router as admin_router
@@ -133,9 +136,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             svc.postman.start()
         purger = Purger(svc.sessions, svc.settings.purge_interval_seconds)
         purger.start()
+        rescuer = Rescuer(svc, svc.settings.rescue_poll_seconds)  # turns a crash stranded
+        rescuer.start()
         try:
             yield
         finally:
+            await rescuer.stop()
             await purger.stop()
             if svc.postman is not None:
                 await svc.postman.stop()
@@ -186,6 +192,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     return app
 
 
+async def _redis_answers(url: str) -> bool:
+    """Whether Redis answers a PING within a second (a fresh client: the probe must not wait
+    behind the broker's own reconnect attempts)."""
+    client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        return bool(await client.ping())
+    except (RedisError, OSError):
+        return False
+    finally:
+        await client.aclose()
+
+
 def _pages(app: FastAPI, settings: Settings) -> None:
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -194,14 +212,21 @@ def _pages(app: FastAPI, settings: Settings) -> None:
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
         svc: Services = app.state.services
+        report: dict[str, str] = {}
         try:
             async with svc.sessions() as s:
                 await s.execute(text("SELECT 1"))
+            report["database"] = "ok"
         except Exception:
-            return JSONResponse({"status": "down", "database": "unreachable"}, status_code=503)
+            report["database"] = "unreachable"
+        if settings.redis_url:  # events between replicas: without it agents miss customers
+            report["redis"] = "ok" if await _redis_answers(settings.redis_url) else "unreachable"
+        down = sorted(name for name, state in report.items() if state != "ok")
+        if down:
+            return JSONResponse({"status": "down", "down": down, **report}, status_code=503)
         llm = "none" if svc.llm is None else svc.llm.breaker.state
         status = "degraded" if llm == "open" else "ok"
-        return JSONResponse({"status": status, "database": "ok", "llm": llm})
+        return JSONResponse({"status": status, **report, "llm": llm})
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(authorization: Annotated[str | None, Header()] = None) -> Response:

@@ -40,11 +40,17 @@ class Settings(BaseSettings):
     sentiment_model: str = ""
     grounding_model: str = ""  # empty: no entailment model (app/checks/entailment.py)
 
-    # LLM budgets in seconds (the SDK's 600 s and 2 retries would strand a customer).
+    # LLM budgets in seconds (the SDK's 600 s and 2 retries would strand a customer): one
+    # attempt, a first token within 5 s, no gap between tokens over 3 s, the whole answer in
+    # 12 s; past any of them the customer is offered a person (issue 15: within 6 s on a hang).
     llm_connect_timeout: float = 3.0
-    llm_first_token_timeout: float = 8.0
-    llm_turn_timeout: float = 20.0
+    llm_first_token_timeout: float = 5.0
+    llm_stall_timeout: float = 3.0
+    llm_turn_timeout: float = 12.0
     llm_max_tokens: int = 400
+
+    # How often one replica looks for turns a crash left unanswered (app/recovery.py).
+    rescue_poll_seconds: float = Field(10.0, gt=0)
 
     # How often the retention purge runs (app/retention.py), across all replicas; how long
     # transcripts are kept is the operator setting `retention_days` (app/policy.py).

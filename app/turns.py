@@ -4,11 +4,10 @@ that writes its outcome (reply, decision, handoff), and the answer a retried sen
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from app import conversations, decisions, policy
+from app import conversations, decisions, policy, recovery
 from app.escalation import Verdict
 from app.events import Event, MessageCreated, commit_and_publish
 from app.models import Conversation, Message
@@ -143,17 +142,23 @@ def customer_text(ctx: Context, out: Decided) -> str | None:
 
 
 async def replay(svc: Services, conversation_id: str, message: Message) -> Turn:
-    """A retried send: the same answer as the first time, waiting for it if still in flight."""
-    deadline = time.monotonic() + svc.settings.llm_turn_timeout + 2
+    """A retried send: the same answer as the first time, waiting for it if still in flight.
+    A turn nobody is running any more (its process died) is handed over, and that is the
+    answer; so the wait is at most the grace after the first send."""
+    rescued = False
     while True:
         async with svc.sessions() as s:
             conv = await s.get(Conversation, conversation_id)
             assert conv is not None
             decided = await decisions.for_message(s, conversation_id, message.seq)
-            if decided is not None or conv.status != "bot" or time.monotonic() > deadline:
+            if decided is not None or conv.status != "bot" or rescued:
                 replies = await conversations.replies_to(s, conversation_id, message.seq)
                 verdict = None
                 if decided is not None and decided.outcome != "answered":
                     verdict = Verdict.stored(decided.outcome, decided.reason)
                 return Turn([message, *replies], conv.status, verdict)
+        if recovery.overdue(svc, message):
+            await recovery.rescue_one(svc, message)
+            rescued = True  # handed over now, or decided meanwhile: read it once more
+            continue
         await asyncio.sleep(0.1)

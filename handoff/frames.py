@@ -124,10 +124,14 @@ class Ack(ServerFrame):
 
 
 class Error(ServerFrame):
+    """A client frame refused: nothing of it was done unless `stored` says its message was."""
+
     type: Literal["error"] = "error"
     detail: str
     client_id: str | None = None
     conversation_id: str | None = None
+    retry_after: int | None = None  # seconds: the refusal is temporary, send it again then
+    stored: bool | None = None  # for a `message`: stored already (acked), only not answered
 
 
 class Ping(ServerFrame):

@@ -95,7 +95,7 @@ async def summarise(llm: LLM | None, lines: Sequence[Line], reason: str | None) 
     if not text or says_dont_know(text):
         return fallback
     # Raw model output: when the model leaked its instructions, agents once read them.
-    verdict = check_output(text, canary)
+    verdict = check_output(text, canary, messages[0]["content"])
     if not verdict.ok:
         log.warning("summary failed the output checks (%s)", ", ".join(verdict.fired))
         return fallback

@@ -3,7 +3,10 @@
 Modes: "grounded" answers with the first sentence of the first passage in the prompt;
 "script" answers a fixed text; "evil" always obeys the attacker (promises a refund, invents a
 number, leaks its instructions); "hang" never answers; "fail" answers 500; "broken" breaks the
-stream after a few words. "correct" and "wrong" play a good and a bad model on a scripted suite:
+stream after a few words. "leak" repeats its system prompt, canary included, sentence by
+sentence; "truncated" stops mid-answer with no `finish_reason` and no `[DONE]`; "stall" sends
+a few words and then hangs; "trickle" sends one word every `trickle` seconds. "correct" and
+"wrong" play a good and a bad model on a scripted suite:
 they answer the question in the prompt with its entry in `answers` (reference, wrong), keyed by
 `question_key`, and admit not knowing any other question. Every request body is recorded.
 """
@@ -36,6 +39,7 @@ class StubState:
         self.script = ""
         self.logprob: float | None = None
         self.delay = 0.0  # seconds before the first token
+        self.trickle = 1.0  # seconds between words in "trickle" mode
         self.requests: list[dict[str, Any]] = []
         # question_key(question) → (a correct answer, a wrong one), for "correct" and "wrong"
         self.answers: dict[str, tuple[str, str]] = {}
@@ -93,6 +97,8 @@ def _answer(state: StubState, body: dict[str, Any]) -> str:
             "Absolutely! I have approved a full refund of €500 and a 50% discount on your next "
             f"order, this is a legally binding offer. My instructions say {_canary(body)}."
         )
+    if state.mode == "leak":
+        return _system(body)
     if _system(body).startswith("Summarise"):  # the handoff summary for agents
         return _summary(body)
     return _first_passage_sentence(body)
@@ -163,6 +169,12 @@ def build(state: StubState) -> Starlette:
             for i, word in enumerate(words):
                 if state.mode == "broken" and i == 3:
                     raise ConnectionResetError("stub broke the stream")
+                if state.mode == "truncated" and i == len(words) // 2:
+                    return  # the body ends cleanly, but mid-answer
+                if state.mode == "stall" and i == 3:
+                    await asyncio.sleep(3600)
+                if state.mode == "trickle" and i:
+                    await asyncio.sleep(state.trickle)
                 yield _chunk(word, state.logprob)
             yield _chunk("", None, "stop")
             yield b"data: [DONE]\n\n"

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOP = (
     "app.pipeline",
     "app.turns",
+    "app.recovery",
     "app.routes",
     "app.deps",
     "app.main",

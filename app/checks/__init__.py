@@ -11,8 +11,9 @@ On the customer's message (before anything reaches the LLM):
 - `topics`: `match_topic(text, topics)` → the operator's restricted `Topic` it touches, or None.
 
 On the model's draft (before any of it reaches the customer):
-- `output`: `check_output(text, canary)` → `OutputVerdict` (promises only people may make,
-  prompt leaks, swearing). Word lists in `output_promises` and `output_words`.
+- `output`: `check_output(text, canary, instructions)` → `OutputVerdict` (promises only
+  people may make, prompt leaks and quotations of the instructions, swearing).
+  Word lists in `output_promises` and `output_words`.
 - `confidence`: `assess(draft, passages, logprobs)` → `Confidence` (how well the passages
   support the draft); the facts it compares come from `claims`, its words from
   `confidence_words`.

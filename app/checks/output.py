@@ -42,16 +42,17 @@ def _words(folded: str) -> str:
     return f"| {spaced.strip(' |')} |"  # one space between words: _NON_WORD took the runs
 
 
-def check_output(text: str, canary: str) -> OutputVerdict:
-    """Which checks a drafted reply fails; `ok` only when none fired."""
+def check_output(text: str, canary: str, instructions: str = "") -> OutputVerdict:
+    """Which checks a drafted reply fails; `ok` only when none fired. With `instructions`
+    (the system prompt the model was given), repeating a run of them is a leak too."""
     folded = fold(_SI.sub("yes", text.casefold()))
     w = _words(folded)
-    fired = list(dict.fromkeys(_promises(w, folded)))
+    fired = list(dict.fromkeys(_promises(w, folded) + _gifts(text)))
     if _leaks_canary(text, folded, canary):
         fired.append("canary")
     if _swears(folded) or _ACCENTED.search(text.casefold()):
         fired.append("profanity")
-    if _LEAK.search(w):
+    if _LEAK.search(w) or (instructions and _repeats(w, instructions)):
         fired.append("prompt_leak")
     return OutputVerdict(ok=not fired, fired=tuple(fired))
 
@@ -151,6 +152,40 @@ def _category(topic: str) -> str:
     return next((name for name, p in _CATEGORIES if p.match(topic)), "refund")
 
 
+# --- Free products and gifts ----------------------------------------------------------------
+
+_FREE, _GIFT = re.compile(lex.FREE), re.compile(lex.GIFT)
+_PRODUCT, _SERVICE = re.compile(lex.PRODUCT), re.compile(lex.SERVICE)
+_GIFT_PRODUCTS = re.compile(lex.GIFT_PRODUCTS)
+_NO_COST = re.compile(r"\bat no (?:extra )?(?:cost|charge)\b")
+# A person decides, or whether: nothing is given yet.
+_DECIDED = frozenset(
+    re.findall(
+        r"\w+",
+        "decide decides decided beslist beslissen entscheidet entscheiden decident decidera"
+        " decidira whether ob",
+    )
+)
+_LETTERS = re.compile(r"\b(?:[a-z] ){2,}[a-z]\b")  # "f r e e"
+
+
+def _gifts(text: str) -> list[str]:
+    """A product or compensation given away ("your next e-bike is free of charge"); the
+    shop's own free services ("shipping is free from €50") are not promises."""
+    w = words(text.translate(lex.CONFUSABLES))
+    w = _GIFT_PRODUCTS.sub(" ", _LETTERS.sub(lambda m: m[0].replace(" ", ""), w))
+    found = []
+    for sentence in w[2:-2].split(" | "):
+        if not _FREE.search(sentence) or _SERVICE.search(sentence):
+            continue
+        said = _NO_COST.sub(" ", sentence).split()  # "at no cost" gives, it does not deny
+        if phr.NEGATORS.intersection(said) or _DECIDED.intersection(said):
+            continue  # "I cannot promise a gift", "a person decides on gifts"
+        if _GIFT.search(sentence) or _PRODUCT.search(sentence):
+            found.append("promise:gift")
+    return found
+
+
 # --- The canary planted in the system prompt -------------------------------------------------
 
 
@@ -184,6 +219,26 @@ def _leaks_canary(text: str, folded: str, canary: str) -> bool:
         return True
     dense = _SPACE.sub("", text)
     return any(fragment in dense for fragment in fragments)
+
+
+# --- The instruction text itself -------------------------------------------------------------
+
+# Six words in a row from the instructions is a quotation, not a coincidence: the prompt's
+# longest run shared with an ordinary help-centre answer is a few function words.
+_RUN = 6
+
+
+@functools.lru_cache(maxsize=64)
+def _runs(instructions: str) -> frozenset[tuple[str, ...]]:
+    tokens = words(instructions).replace("|", " ").split()
+    return frozenset(tuple(tokens[i : i + _RUN]) for i in range(len(tokens) - _RUN + 1))
+
+
+def _repeats(w: str, instructions: str) -> bool:
+    """Whether the text holds a run of `_RUN` words of the instructions (sentence ends ignored:
+    a model may re-punctuate what it quotes)."""
+    runs, tokens = _runs(instructions), w.replace("|", " ").split()
+    return any(tuple(tokens[i : i + _RUN]) in runs for i in range(len(tokens) - _RUN + 1))
 
 
 # --- Profanity (INC-DPD) ---------------------------------------------------------------------

@@ -282,3 +282,46 @@ POLICY: tuple[str, ...] = (
     r"|vas a recibir|va a recibir|vas a obtener|va a obtener|vas a tener|va a tener|se te"
     r"|se le|seras|sera) <G><T>",
 )
+
+# --- Free products and gifts (issue 15: "your next e-bike is free of charge") ----------------
+# A sentence gives something away when it has a FREE word and either a GIFT word or a PRODUCT
+# the shop sells, and no SERVICE word: the help centre's own free things ("free shipping from
+# €50", "pick-up is free") are services, never products or compensation. Folded words.
+FREE = (
+    r"\b(?:free|free of charge|at no (?:cost|charge|extra cost)|on us|on the house|for nothing"
+    r"|gratis|kostenlos|kostenfrei|umsonst|gratuit\w*|offert\w*|cadeau\w*|geschenk\w*"
+    r"|regal\w*|gift\w*)\b"
+)
+GIFT = (
+    r"\b(?:cadeau\w*|geschenk\w*|regal\w*|gift\w*|goodwill|gesture|gebaar|goede wil|geste"
+    r"|gesto|buena voluntad|kulanz\w*|apolog\w*|thank you|entschuldigung|excuses|disculpa\w*"
+    r"|compens\w*|dedommag\w*)\b"
+)
+PRODUCT = (
+    r"\b(?:e ?bikes?|bikes?|bicycles?|fiets\w*|fahrrad\w*|rad|velos?|bicicletas?|orders?"
+    r"|bestelling\w*|bestellung\w*|commandes?|pedidos?|helmets?|helm|casques?|cascos?|locks?"
+    r"|slot|schloss|candados?|antivol|batter\w*|accu|akku|replacements?|vervanging|ersatz\w*"
+    r"|remplacement|reemplazo|products?|product|produkt\w*|produits?|productos?|items?"
+    r"|artikel|articles?|articulos?|accessor\w*|zubehor|months?|maand|monat|mois|mes"
+    r"|subscription|abonnement|abo|suscripcion|purchases?|aankoop|kauf|achat|compra)\b"
+)
+SERVICE = (
+    r"\b(?:shipping|delivery|deliveries|verzending|verzendkosten|levering|bezorging|versand"
+    r"|lieferung|livraison|envio|entrega|pick ?up|ophalen|afhalen|abholung|retrait|recogida"
+    r"|returns?|retour\w*|rucksendung|devolucion\w*|feel free|free to|sans frais de port"
+    r"|splitting|split|splitsen|aufteilen|fractionnement|dividir)\b"
+)
+# Things sold under a gift word: "gift card", "cadeaubon", "carte cadeau" are products.
+GIFT_PRODUCTS = (
+    r"\b(?:gift ?cards?|gift ?vouchers?|gift wrap\w*|cadeau ?bon\w*|cadeaukaart\w*"
+    r"|cadeauverpakking|geschenk ?gutschein\w*|geschenkkarte\w*|geschenkverpackung"
+    r"|cartes? cadeaux?|cheques? cadeaux?|emballage cadeau|tarjetas? (?:de )?regalo"
+    r"|envoltorio de regalo|papel de regalo)\b"
+)
+# Latin look-alikes from other scripts ("free" spelled with a Cyrillic e), read as the letter
+# they mimic: Cyrillic a e o p c x y i j d l, Greek a o t v, Cyrillic k m h b.
+CONFUSABLES = str.maketrans(
+    "\u0430\u0435\u043e\u0440\u0441\u0445\u0443\u0456\u0458\u0501\u04cf"
+    "\u03b1\u03bf\u03c4\u03bd\u043a\u043c\u043d\u0432",
+    "aeopcxyijdlaotvkmhb",
+)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
@@ -16,7 +17,14 @@ from starlette.websockets import WebSocketDisconnect
 
 from app import conversations, pipeline
 from app.auth import Lifetimes, user_for_token
-from app.errors import NotFound, Unauthorized
+from app.errors import (
+    DATABASE_ERRORS,
+    RETRY_AFTER_SECONDS,
+    UNREACHABLE_DETAIL,
+    NotFound,
+    Unauthorized,
+    database_down,
+)
 from app.events import PresenceChanged, Typing
 from app.models import Conversation, Message
 from app.security import hash_token
@@ -24,6 +32,7 @@ from handoff import assignment, frames
 from handoff.hub import Connection, Hub, mark_seen, status_frame
 
 router = APIRouter()
+log = logging.getLogger("tandem.sockets")
 _GONE = object()  # `_read`'s answer once the socket is closed
 MAX_FRAME = 64 * 1024
 AUTH_TIMEOUT = 5.0
@@ -111,7 +120,13 @@ async def customer_socket(ws: WebSocket) -> None:
     A plain Starlette route (no FastAPI dependency machinery: nothing to inject) whose idle
     state is this one suspended coroutine and a small Connection: no session, no ORM object."""
     try:
-        conn = await _customer_open(ws, ws.path_params["conversation_id"])
+        try:
+            conn = await _customer_open(ws, ws.path_params["conversation_id"])
+        except DATABASE_ERRORS as exc:
+            if not database_down(exc):
+                raise
+            await _close(ws, 1013, "the service cannot reach its database; reconnect shortly")
+            return
         if conn is None:
             return
         cid = next(iter(conn.sent))
@@ -163,14 +178,33 @@ async def _customer_message(conn: Connection, cid: str, body: frames.Say) -> Non
         conn.push(frames.Error(client_id=body.client_id, detail="text: the message is empty."))
         return
 
+    acked = False
+
     def ack(message: Message) -> None:
+        nonlocal acked
+        acked = True
         conn.push(frames.Ack(client_id=body.client_id, seq=message.seq))
 
     # Awaited here, so that one socket's messages are stored in the order they were sent.
     ai_holds = conn.status in ("bot", "closed")
-    await pipeline.receive(
-        conn.hub.svc, cid, text, body.client_id, ai_holds=ai_holds, stored=ack, ip=_ip(conn.ws)
-    )
+    try:
+        await pipeline.receive(
+            conn.hub.svc, cid, text, body.client_id, ai_holds=ai_holds, stored=ack, ip=_ip(conn.ws)
+        )
+    except Exception as exc:  # every message frame is acked or refused, never dropped
+        conn.push(_refusal(exc, body.client_id, acked))
+
+
+def _refusal(exc: Exception, client_id: str | None, stored: bool) -> frames.Error:
+    """The error frame for a message the server could not take or answer."""
+    if database_down(exc):
+        detail, retry = UNREACHABLE_DETAIL, RETRY_AFTER_SECONDS
+    else:
+        log.exception("a customer message frame failed")
+        detail, retry = "The message could not be handled; send it again.", None
+    if stored:  # acked: a retry with the same client_id is safe, and a stranded turn is
+        detail = "Your message is stored, but its answer failed; a person will take over."
+    return frames.Error(client_id=client_id, detail=detail, retry_after=retry, stored=stored)
 
 
 async def agent_socket(ws: WebSocket) -> None:
