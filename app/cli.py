@@ -166,8 +166,8 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.db import migrate
-    from app.http_protocol import headers_in_time
     from app.errors import DATABASE_ERRORS
+    from app.http_protocol import headers_in_time
     from app.main import create_app
 
     settings = Settings(demo=args.demo) if args.demo else Settings()
