@@ -273,6 +273,7 @@ def tandem_env(url: str, redis: bool, channel: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TANDEM_"))}
     env.update(
         TANDEM_DATABASE_URL=url,
+        TANDEM_LIMITS_SCALE="0",  # 10,000 sockets from 127.0.0.1: limits off
         TANDEM_SECRET_KEY=secrets.token_urlsafe(32),
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",

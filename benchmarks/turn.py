@@ -135,6 +135,7 @@ def main() -> None:
     env = {
         **os.environ,
         "TANDEM_DATABASE_URL": db,
+        "TANDEM_LIMITS_SCALE": "0",  # every customer comes from 127.0.0.1: limits off
         "OPENAI_BASE_URL": f"http://127.0.0.1:{stub_port}/v1",
         "OPENAI_API_KEY": "bench",
     }
