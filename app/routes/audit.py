@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app import bias
 from app.bias_probes import Thresholds, choose
 from app.deps import OperatorDep, ServicesDep, SessionDep
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
 from app.models import BiasReport
 
 router = APIRouter(prefix="/api/v1/admin/audit", tags=["operator"])
@@ -59,10 +59,9 @@ async def run_bias_audit(
     return _out(await bias.store(svc.sessions, report, user.id))
 
 
-@router.get("/bias", response_model=BiasReportOut)
-async def latest_bias_report(_: OperatorDep, session: SessionDep) -> BiasReportOut:
-    """The newest bias report; 404 until an audit has run."""
+@router.get("/bias", response_model=BiasReportOut | None)
+async def latest_bias_report(_: OperatorDep, session: SessionDep) -> BiasReportOut | None:
+    """The newest bias report; null until an audit has run (nothing is missing: the console
+    then offers to run one)."""
     row = await bias.latest(session)
-    if row is None:
-        raise NotFound("No bias audit has run yet. Run one with POST /api/v1/admin/audit/bias.")
-    return _out(row)
+    return None if row is None else _out(row)

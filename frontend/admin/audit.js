@@ -41,14 +41,14 @@ const TandemFairness = (() => {
 
   async function load(call, onError) {
     try {
-      render(await call(URL));
+      const report = await call(URL);
       $("fairness-info").textContent = "";
+      if (report) return render(report);
+      $("fairness-verdict").textContent = "No audit has run yet.";
+      $("fairness-verdict").className = "";
+      $("fairness").replaceChildren();
     } catch (err) {
-      if (err.status === 404) {
-        $("fairness-verdict").textContent = "No audit has run yet.";
-        $("fairness-verdict").className = "";
-        $("fairness").replaceChildren();
-      } else onError(err);
+      onError(err);
     }
   }
 
