@@ -1,5 +1,6 @@
 """Every limit in one place: counters per fixed window (in this process, or shared by replicas
-through Redis), the login lockout, the LLM-call budget and the cap on open websockets.
+through Redis), the login lockout and the LLM-call budget; the cap on open websockets is in
+`app/socket_slots.py`.
 
 A limit that is reached answers 429 with `Retry-After` and a sentence (`app.errors.TooMany`).
 `TANDEM_LIMITS_SCALE` multiplies every count; 0 turns every limit off."""
@@ -10,7 +11,6 @@ import contextlib
 import logging
 import math
 import time
-from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 
 from app.errors import TooMany
 from app.settings import Settings
+from app.socket_slots import SocketSlots
 
 log = logging.getLogger("tandem.limits")
 
@@ -91,8 +92,8 @@ class RedisCounters:
     """Replicas share their counts: fixed windows of INCR + PEXPIRE in one Lua script."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        self._redis = Redis.from_url(url, socket_connect_timeout=3)
-        self._prefix = prefix
+        self.redis = self._redis = Redis.from_url(url, socket_connect_timeout=3)
+        self.prefix = self._prefix = prefix  # the socket slots share the client and prefix
         self._hit = self._redis.register_script(_HIT)
 
     async def hit(self, key: str, window: float) -> tuple[int, float]:
@@ -157,10 +158,13 @@ class Limiter:
             "llm-conv", scaled(settings.limit_llm_calls_per_conversation, k), 86400.0, ""
         )
         self.llm_ip = Rule("llm-ip", scaled(settings.limit_llm_calls_per_ip, k), 3600.0, "")
+        shared = self.counters if isinstance(self.counters, RedisCounters) else None
         self.sockets = SocketSlots(
             scaled(settings.limit_sockets_per_token, k),
             scaled(settings.limit_sockets_per_ip, k),
             on=self.on,
+            redis=shared.redis if shared else None,
+            prefix=shared.prefix if shared else "",
         )
         self.sessions_per_account = scaled(settings.sessions_per_account, k) if self.on else 0
 
@@ -222,33 +226,3 @@ class Limiter:
     async def close(self) -> None:
         if isinstance(self.counters, RedisCounters):
             await self.counters.close()
-
-
-class SocketSlots:
-    """Open websockets per token and per IP, in this process (a socket lives on one replica,
-    so each replica caps its own; with N replicas a client may hold up to N times the cap)."""
-
-    def __init__(self, per_token: int, per_ip: int, *, on: bool = True) -> None:
-        self.per_token, self.per_ip, self.on = per_token, per_ip, on
-        self._open: Counter[str] = Counter()
-        self._held: dict[int, tuple[str, str]] = {}
-
-    def take(self, socket_id: int, token_hash: str, ip: str) -> str | None:
-        """Hold a slot for this socket; a refusal's reason (for the close frame) when full."""
-        if not self.on:
-            return None
-        t, i = f"token:{token_hash}", f"ip:{ip}"
-        if self._open[t] >= self.per_token:
-            return f"at most {self.per_token} open connections per login or conversation"
-        if self._open[i] >= self.per_ip:
-            return f"at most {self.per_ip} open connections per address"
-        self._open[t] += 1
-        self._open[i] += 1
-        self._held[socket_id] = (t, i)
-        return None
-
-    def release(self, socket_id: int) -> None:
-        for key in self._held.pop(socket_id, ()):
-            self._open[key] -= 1
-            if self._open[key] <= 0:
-                del self._open[key]

@@ -138,9 +138,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         purger.start()
         rescuer = Rescuer(svc, svc.settings.rescue_poll_seconds)  # turns a crash stranded
         rescuer.start()
+        svc.limits.sockets.start()  # renews this replica's socket leases in Redis
         try:
             yield
         finally:
+            await svc.limits.sockets.stop()
             await rescuer.stop()
             await purger.stop()
             if svc.postman is not None:

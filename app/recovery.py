@@ -14,21 +14,16 @@ purge does. A retried send whose turn is stranded rescues it itself (`rescue_one
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app import decisions, policy
+from app import decisions, jobs, policy
 from app.events import Event, commit_and_publish
-from app.models import Author, Conversation, Decision, Message, ScheduledJob, utcnow
+from app.models import Author, Conversation, Decision, Message, utcnow
 from app.services import Services
 from handoff import queue
 
@@ -126,29 +121,10 @@ async def rescue_one(svc: Services, message: Message) -> bool:
     return await hand_over(svc, message.conversation_id, message.seq)
 
 
-async def _claim(session: AsyncSession, now: datetime, lease: float) -> bool:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(ScheduledJob).values(name=JOB, last_result={}).on_conflict_do_nothing()
-    )
-    query = (
-        update(ScheduledJob)
-        .where(
-            ScheduledJob.name == JOB,
-            or_(ScheduledJob.claimed_until.is_(None), ScheduledJob.claimed_until < now),
-        )
-        .values(claimed_until=now + timedelta(seconds=lease))
-        .execution_options(synchronize_session=False)
-    )
-    result = cast(CursorResult[Any], await session.execute(query))
-    return result.rowcount == 1
-
-
 async def run_round(svc: Services) -> int | None:
     """One round on this replica if it takes the lease (None: another replica has it)."""
     async with svc.sessions() as s:
-        taken = await _claim(s, utcnow(), LEASE_SECONDS)
+        taken = await jobs.claim(s, JOB, utcnow(), LEASE_SECONDS)
         await s.commit()
     if not taken:
         return None
@@ -157,38 +133,13 @@ async def run_round(svc: Services) -> int | None:
         count = await rescue_all(svc)
     finally:
         async with svc.sessions() as s:
-            await s.execute(
-                update(ScheduledJob)
-                .where(ScheduledJob.name == JOB)
-                .values(claimed_until=None, last_run_at=utcnow(), last_result={"handed": count})
-            )
+            await jobs.release(s, JOB, {"handed": count})
             await s.commit()
     return count
 
 
-class Rescuer:
+class Rescuer(jobs.Periodic):
     """The background task: a round at start-up, then every `poll` seconds."""
 
     def __init__(self, svc: Services, poll: float) -> None:
-        self.svc = svc
-        self.poll = poll
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="stranded-turns")
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await run_round(self.svc)
-            except Exception:  # one bad round (a database blip) must not end the task
-                log.exception("looking for stranded turns failed")
-            await asyncio.sleep(self.poll)
+        super().__init__("stranded-turns", lambda: run_round(svc), poll)

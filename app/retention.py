@@ -9,19 +9,14 @@ only when no lease is held and the last run is older than the interval. By hand:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, exists, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import erasure, policy
+from app import erasure, jobs, policy
 from app.models import Conversation, Erasure, Message, ScheduledJob, utcnow
 
 log = logging.getLogger("tandem.retention")
@@ -78,7 +73,7 @@ async def purge(session: AsyncSession, as_of: datetime, dry_run: bool = False) -
     if ids:
         await erasure.anonymise(session, ids)
         session.add(Erasure(actor="retention", scope="expired", counts=counts))
-    await _ensure_job(session)
+    await jobs.ensure(session, JOB)
     summary = {**counts, "as_of": as_of.isoformat(), "cutoff": cutoff.isoformat()}
     await session.execute(
         update(ScheduledJob)
@@ -94,40 +89,13 @@ async def last_run(session: AsyncSession) -> datetime | None:
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def _ensure_job(session: AsyncSession) -> None:
-    """The job's row, inserted by whichever replica comes first (the others' inserts do
-    nothing)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(ScheduledJob).values(name=JOB, last_result={}).on_conflict_do_nothing()
-    )
-
-
 async def claim(session: AsyncSession, now: datetime, interval: float, lease: float) -> bool:
     """Take the purge for this replica: True only if no lease is held and it is due."""
-    await _ensure_job(session)
-    query = (
-        update(ScheduledJob)
-        .where(
-            ScheduledJob.name == JOB,
-            or_(ScheduledJob.claimed_until.is_(None), ScheduledJob.claimed_until < now),
-            or_(
-                ScheduledJob.last_run_at.is_(None),
-                ScheduledJob.last_run_at <= now - timedelta(seconds=interval),
-            ),
-        )
-        .values(claimed_until=now + timedelta(seconds=lease))
-        .execution_options(synchronize_session=False)
-    )
-    result = cast(CursorResult[Any], await session.execute(query))
-    return result.rowcount == 1
+    return await jobs.claim(session, JOB, now, lease, every=interval)
 
 
 async def release(session: AsyncSession) -> None:
-    await session.execute(
-        update(ScheduledJob).where(ScheduledJob.name == JOB).values(claimed_until=None)
-    )
+    await jobs.release(session, JOB)
 
 
 async def run_due(
@@ -168,7 +136,7 @@ async def by_hand(
     return await run_due(sessions, interval=0, as_of=as_of)
 
 
-class Purger:
+class Purger(jobs.Periodic):
     """The background task that runs the purge when it is due (started in the lifespan)."""
 
     def __init__(
@@ -177,26 +145,5 @@ class Purger:
         interval: float = INTERVAL_SECONDS,
         poll: float = POLL_SECONDS,
     ) -> None:
-        self.sessions = sessions
-        self.interval = interval
-        self.poll = min(poll, interval)
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="retention-purger")
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()  # a purge cut off rolls back; its lease lapses, and it runs again
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await run_due(self.sessions, self.interval)
-            except Exception:  # the purger must outlive one bad round (a database blip)
-                log.exception("retention purge crashed")
-            await asyncio.sleep(self.poll)
+        due = min(poll, interval)
+        super().__init__("retention-purger", lambda: run_due(sessions, interval), due)

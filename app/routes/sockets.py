@@ -63,7 +63,7 @@ async def _open(ws: WebSocket) -> frames.Auth | None:
         await _close(ws, 1008, "authenticate with a first frame {type: auth, token}")
         return None
     # Open sockets per token and per address are capped; the slot is given back in _release.
-    refused = _hub(ws).svc.limits.sockets.take(id(ws), hash_token(first.token), _ip(ws))
+    refused = await _hub(ws).svc.limits.sockets.take(id(ws), hash_token(first.token), _ip(ws))
     if refused is not None:
         await _close(ws, 1008, refused)
         return None
@@ -74,8 +74,8 @@ def _ip(ws: WebSocket) -> str:
     return ws.client.host if ws.client else "unknown"
 
 
-def _release(ws: WebSocket) -> None:
-    _hub(ws).svc.limits.sockets.release(id(ws))
+async def _release(ws: WebSocket) -> None:
+    await _hub(ws).svc.limits.sockets.release(id(ws))
 
 
 async def _read(ws: WebSocket) -> object:
@@ -136,7 +136,7 @@ async def customer_socket(ws: WebSocket) -> None:
         finally:
             conn.hub.detach(conn)
     finally:
-        _release(ws)
+        await _release(ws)
 
 
 async def _customer_open(ws: WebSocket, conversation_id: str) -> Connection | None:
@@ -212,7 +212,7 @@ async def agent_socket(ws: WebSocket) -> None:
     try:
         await _agent_session(ws)
     finally:
-        _release(ws)
+        await _release(ws)
 
 
 async def _agent_session(ws: WebSocket) -> None:
