@@ -311,3 +311,10 @@ def test_filter_keeps_argument_tuples_for_formatters_that_unpack_them() -> None:
     line = AccessFormatter(fmt="%(message)s", use_colors=False).format(record)
     assert "203.0.113.9" not in line and "jan@example.org" not in line
     assert '"GET /healthz?mail=<EMAIL_1> HTTP/1.1" 200' in line
+
+
+def test_this_machine_s_own_addresses_are_no_personal_data() -> None:
+    """The server's start-up line stays readable; a customer's address is still replaced."""
+    line = "Uvicorn running on http://127.0.0.1:8000 and [::1]:8000, bound to 0.0.0.0"
+    assert redaction.redact(line).text == line
+    assert "84.22.1.9" not in redaction.redact("my ip is 84.22.1.9").text

@@ -177,11 +177,13 @@ _IPS = (
 
 
 def _is_ip(value: str) -> bool:
+    """An address that can point at someone: this machine's own (127.0.0.1, ::1) and "any"
+    (0.0.0.0) cannot, and masking them made the server's own start-up line unreadable."""
     try:
-        ipaddress.ip_interface(value)
+        address = ipaddress.ip_interface(value).ip
     except ValueError:
         return False
-    return True
+    return not (address.is_loopback or address.is_unspecified)
 
 
 # IBAN: country, check digits, then up to nine groups of one to four (spaces, dots or hyphens
