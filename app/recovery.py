@@ -21,7 +21,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app import decisions, jobs, policy
+from app import decisions, erasure, jobs, policy
 from app.events import Event, commit_and_publish
 from app.models import Author, Conversation, Decision, Message, utcnow
 from app.services import Services
@@ -32,6 +32,10 @@ JOB = "rescue"
 REASON = "llm_unavailable"
 DETAIL = "the turn was interrupted before it was answered (the server stopped)"
 LEASE_SECONDS = 60.0
+# How far back a stranded turn is still rescued. Older ones (a message from before this code
+# ran, or from a replica down for days) would put a customer who left long ago at the front of
+# today's queue; they stay as they are, and their decisionless turn shows in the transcript.
+WINDOW = timedelta(days=1)
 
 
 def grace_seconds(svc: Services) -> float:
@@ -62,8 +66,10 @@ async def stranded(session: AsyncSession, before: datetime) -> list[tuple[str, i
         .join(Conversation, Conversation.id == Message.conversation_id)
         .where(
             Conversation.status == "bot",
+            Conversation.token_hash != erasure.PURGED,  # nobody can come back to it
             Message.role == Author.customer,
             Message.created_at < before,
+            Message.created_at >= before - WINDOW,
             Message.seq == latest,
             ~decided,
         )

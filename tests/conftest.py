@@ -135,6 +135,10 @@ def settings_for(db_url: str, **overrides: Any) -> Settings:
         "llm_first_token_timeout": 1.5,
         "llm_turn_timeout": 3.0,
         "allowed_origins": "http://127.0.0.1,http://localhost",
+        # The rescue of stranded turns runs at start-up, then not again during a test session:
+        # tests seed customer messages straight into the shared database, and a round every 10 s
+        # would hand those to the shared queue under other tests. tests/test_stranded.py runs it.
+        "rescue_poll_seconds": 86_400.0,
     }
     values.update(overrides)
     return Settings(**values)

@@ -188,3 +188,44 @@ def transcript_offline(db: str, conv: dict[str, Any]) -> list[dict[str, Any]]:
         return [{"role": r[0]} for r in rows]
 
     return asyncio.run(read())
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    from tests.conftest import empty_database
+
+    with empty_database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+async def test_only_recent_turns_of_conversations_someone_can_return_to_are_rescued(
+    empty_url: str,
+) -> None:
+    """A turn stranded two days ago (before this code ran, or a replica down for days) and a
+    purged conversation stay where they are; a turn stranded a minute ago is found."""
+    from datetime import UTC, datetime, timedelta
+
+    from app import erasure, recovery
+    from app.db import sessionmaker
+    from app.models import Conversation, Message
+
+    now = datetime.now(UTC)
+    ages = {"recent": (timedelta(minutes=1), "h" * 64), "old": (timedelta(days=2), "h" * 64)}
+    ages["purged"] = (timedelta(minutes=1), erasure.PURGED)
+    engine = create_engine(empty_url)
+    try:
+        async with sessionmaker(engine)() as s:
+            for name, (age, token) in ages.items():
+                s.add(Conversation(id=name, token_hash=token, status="bot", last_seq=1))
+                s.add(
+                    Message(
+                        conversation_id=name, seq=1, role="customer", text="?", created_at=now - age
+                    )
+                )
+            await s.commit()
+            found = await recovery.stranded(s, now - timedelta(seconds=10))
+    finally:
+        await engine.dispose()
+    assert found == [("recent", 1)]
