@@ -42,6 +42,21 @@ def stays_on_loopback() -> Iterator[None]:
         browsing.assert_stayed_on_loopback()
 
 
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright with the loopback guard (tests/browsing.py), one
+    per test: Playwright's loop must not be running while session fixtures (the PostgreSQL
+    database) are set up or torn down. A test file may override it (scope, flags)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browsing import launch
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
 @contextmanager
 def empty_database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated, empty database: a SQLite file, or a PostgreSQL database dropped afterwards

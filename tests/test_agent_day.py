@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from playwright.sync_api import Browser, Frame, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Frame, Page, expect
 
 from app.main import create_app
 from app.models import utcnow
 from app.policy import DAYS
 from disclosure.texts import phrase
-from tests.browsing import PHONE, Watched, launch, shot, watched
+from tests.browsing import PHONE, Watched, shot, watched
 from tests.conftest import BACKENDS, _seed, empty_database, settings_for
 from tests.llm_stub import StubState, ThreadedServer, build, free_port
 from tests.smtp_sink import Sink
@@ -87,14 +87,6 @@ def day(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     finally:
         llm.stop()
         smtp.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def console(page: Page, day: Day, who: tuple[str, str], presence: str) -> None:

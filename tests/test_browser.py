@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Dialog, Frame, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Frame, Page, expect
 
-from tests.browsing import launch, shot
+from tests.browsing import shot
 from tests.llm_stub import StubState, ThreadedServer
 
 pytestmark = pytest.mark.browser
@@ -30,16 +30,6 @@ document.addEventListener("DOMContentLoaded", () => {
   }).observe(input, { attributes: true });
 });
 """
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    """One browser per test: Playwright's loop must not be running while session fixtures
-    (the PostgreSQL database) are set up or torn down."""
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from sqlalchemy import update
 
 from app.db import create_engine, sessionmaker
 from app.models import Presence, User
-from tests.browsing import Watched, launch, shot
+from tests.browsing import Watched, shot
 from tests.llm_stub import StubState, ThreadedServer
 from tests.test_browser import start_chat, widget
 
@@ -28,14 +28,6 @@ expect.set_options(timeout=15_000)
 WIDE = """[...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > innerWidth + 1 && e.offsetParent !== null)
   .slice(0, 15).map(e => e.tagName + '#' + e.id + '.' + e.className)"""  # what overflows
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def console(

@@ -6,23 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, expect
 
 from tests import browsing
-from tests.browsing import OUTSIDE, launch
+from tests.browsing import OUTSIDE
 from tests.llm_stub import ThreadedServer
 
 pytestmark = pytest.mark.browser
 
 expect.set_options(timeout=20_000)
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

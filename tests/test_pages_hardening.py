@@ -8,10 +8,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from app.main import create_app
-from tests.browsing import launch
 from tests.conftest import BACKENDS, _seed, empty_database, settings_for
 from tests.llm_stub import ThreadedServer
 
@@ -59,16 +58,6 @@ def own_server(own_db: str) -> Iterator[ThreadedServer]:
     srv = ThreadedServer(create_app(settings_for(own_db))).start()
     yield srv
     srv.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    """Per test, and set up after the servers: a live sync Playwright holds an event loop in
-    this thread, and the database fixtures run their own."""
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def _violations(page: Page) -> list[str]:
