@@ -113,12 +113,13 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
     @property
-    def provider_label(self) -> str:
-        """The LLM provider named on the AI-policy page."""
+    def provider_label(self) -> str | None:
+        """The LLM provider named on the AI-policy page; None without one (the page says so in
+        the reader's language)."""
         if self.llm_provider_name:
             return self.llm_provider_name
         if not self.llm_configured:
-            return "none (answers quote the help centre directly; no language model is used)"
+            return None
         return f"the OpenAI-compatible service at {self.openai_base_url or 'api.openai.com'}"
 
 

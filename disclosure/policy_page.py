@@ -44,7 +44,7 @@ TEMPLATE = """<!doctype html>
 class Facts:
     """What the page states about this deployment, read when the page is asked for."""
 
-    provider: str
+    provider: str | None  # None: no language model is configured (quote mode)
     mail: bool  # whether this server sends e-mail at all (TANDEM_SMTP_URL)
     retention_days: int  # the operator setting
     last_purge: datetime | None  # None: the purge has never run
@@ -56,7 +56,7 @@ def render(locale: str, facts: Facts) -> str:
     purge = texts["purge_ran" if when else "purge_never"].format(when=when)
     filled = {
         key: value.format(
-            provider=escape(facts.provider),
+            provider=escape(facts.provider or texts["provider_none"]),
             retention=facts.retention_days,
             leave_message=texts["leave_mail" if facts.mail else "leave_chat"],
             last_purge=purge,

@@ -40,6 +40,9 @@ POLICY: dict[str, dict[str, str]] = {
             "with placeholders. The same is done in our logs and decision records."
         ),
         "who_h": "Who processes it",
+        "provider_none": (
+            "none: answers quote the help centre directly, no language model is used"
+        ),
         "who": (
             "Language model provider: {provider}. We ask the provider not to store our requests "
             "where its API allows it. <strong>Your conversations are never used to train AI "
@@ -57,8 +60,11 @@ POLICY: dict[str, dict[str, str]] = {
         "why_h": "Why the AI stepped aside",
         "why": (
             "Every automated decision (answered, declined, handed to a person) is recorded with "
-            "the signals behind it, so our team can explain and review it. The same question "
-            "gets the same treatment whatever your name, gender, dialect or language."
+            "the signals behind it, so our team can explain and review it. Whether the same "
+            "question gets the same treatment whatever the name, gender, writing style or "
+            "language is tested, not assumed: a bias audit asks the same questions in those "
+            "ways through this service and compares how each was treated, and our team can "
+            "run it at any time."
         ),
     },
     "nl": {
@@ -95,6 +101,9 @@ POLICY: dict[str, dict[str, str]] = {
             "onze logbestanden en beslissingsregisters."
         ),
         "who_h": "Wie ze verwerkt",
+        "provider_none": (
+            "geen: antwoorden citeren het helpcentrum letterlijk, er wordt geen taalmodel gebruikt"
+        ),
         "who": (
             "Aanbieder van het taalmodel: {provider}. We vragen de aanbieder onze verzoeken "
             "niet op te slaan waar zijn API dat toelaat. <strong>Je gesprekken worden nooit "
@@ -115,8 +124,10 @@ POLICY: dict[str, dict[str, str]] = {
         "why": (
             "Elke geautomatiseerde beslissing (beantwoord, afgewezen, overgedragen aan een mens) "
             "wordt vastgelegd met de signalen erachter, zodat ons team haar kan uitleggen en "
-            "controleren. Dezelfde vraag krijgt dezelfde behandeling, wat je naam, geslacht, "
-            "dialect of taal ook is."
+            "controleren. Of dezelfde vraag dezelfde behandeling krijgt, wat de naam, het "
+            "geslacht, de schrijfstijl of de taal ook is, nemen we niet aan maar testen we: een "
+            "bias-audit stelt dezelfde vragen op die manieren via deze dienst en vergelijkt hoe "
+            "elke vraag behandeld werd, en ons team kan hem op elk moment uitvoeren."
         ),
     },
     "de": {
@@ -155,6 +166,10 @@ POLICY: dict[str, dict[str, str]] = {
             "in unseren Protokollen und Entscheidungsaufzeichnungen."
         ),
         "who_h": "Wer sie verarbeitet",
+        "provider_none": (
+            "keiner: Antworten zitieren das Hilfe-Center wörtlich, es "
+            "wird kein Sprachmodell verwendet"
+        ),
         "who": (
             "Anbieter des Sprachmodells: {provider}. Wir bitten den Anbieter, unsere Anfragen "
             "nicht zu speichern, wo seine API das erlaubt. <strong>Ihre Gespräche werden nie "
@@ -174,8 +189,10 @@ POLICY: dict[str, dict[str, str]] = {
         "why": (
             "Jede automatisierte Entscheidung (beantwortet, abgelehnt, an einen Menschen "
             "übergeben) wird mit den Signalen dahinter aufgezeichnet, damit unser Team sie "
-            "erklären und prüfen kann. Dieselbe Frage wird gleich behandelt, unabhängig von "
-            "Ihrem Namen, Geschlecht, Dialekt oder Ihrer Sprache."
+            "erklären und prüfen kann. Ob dieselbe Frage gleich behandelt wird, unabhängig von "
+            "Name, Geschlecht, Schreibstil oder Sprache, nehmen wir nicht an, wir prüfen es: "
+            "ein Bias-Audit stellt dieselben Fragen auf diese Weisen an diesen Dienst und "
+            "vergleicht, wie jede behandelt wurde, und unser Team kann es jederzeit ausführen."
         ),
     },
     "fr": {
@@ -216,6 +233,9 @@ POLICY: dict[str, dict[str, str]] = {
             "décisions."
         ),
         "who_h": "Qui les traite",
+        "provider_none": (
+            "aucun : les réponses citent directement le centre d\u2019aide, sans modèle de langage"
+        ),
         "who": (
             "Fournisseur du modèle de langage : {provider}. Nous demandons au fournisseur de ne "
             "pas conserver nos requêtes quand son API le permet. <strong>Vos conversations ne "
@@ -236,8 +256,11 @@ POLICY: dict[str, dict[str, str]] = {
         "why": (
             "Chaque décision automatisée (réponse, refus, transfert à une personne) est "
             "enregistrée avec les signaux qui l\u2019ont motivée, pour que notre équipe puisse "
-            "l\u2019expliquer et la vérifier. La même question reçoit le même traitement, quels "
-            "que soient votre nom, votre genre, votre dialecte ou votre langue."
+            "l\u2019expliquer et la vérifier. Que la même question reçoive le même traitement, "
+            "quels que soient le nom, le genre, le style d\u2019écriture ou la langue, nous le "
+            "vérifions au lieu de le supposer : un audit de biais pose les mêmes questions de "
+            "ces façons à ce service et compare leur traitement, et notre équipe peut le lancer "
+            "à tout moment."
         ),
     },
     "es": {
@@ -277,6 +300,9 @@ POLICY: dict[str, dict[str, str]] = {
             "mismo en nuestros registros y en los registros de decisiones."
         ),
         "who_h": "Quién los trata",
+        "provider_none": (
+            "ninguno: las respuestas citan directamente el centro de ayuda, sin modelo de lenguaje"
+        ),
         "who": (
             "Proveedor del modelo de lenguaje: {provider}. Pedimos al proveedor que no guarde "
             "nuestras solicitudes cuando su API lo permite. <strong>Tus conversaciones nunca se "
@@ -296,8 +322,11 @@ POLICY: dict[str, dict[str, str]] = {
         "why": (
             "Cada decisión automatizada (respondida, rechazada, pasada a una persona) se "
             "registra con las señales que la motivaron, para que nuestro equipo pueda explicarla "
-            "y revisarla. La misma pregunta recibe el mismo trato, sea cual sea tu nombre, "
-            "género, dialecto o idioma."
+            "y revisarla. Que la misma pregunta reciba el mismo trato, sea cual sea el nombre, "
+            "el género, el estilo de escritura o el idioma, no lo suponemos, lo comprobamos: una "
+            "auditoría de sesgos hace las mismas preguntas de esas formas a este servicio y "
+            "compara cómo se trató cada una, y nuestro equipo puede ejecutarla en cualquier "
+            "momento."
         ),
     },
 }

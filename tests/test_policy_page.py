@@ -144,3 +144,22 @@ def test_each_kind_of_personal_data_the_page_names_is_replaced() -> None:
         assert kind in english, kind
         secret = example.split()[-1].strip(",")
         assert secret not in redact(example).text, (kind, redact(example).text)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_without_a_model_the_page_says_so_in_the_reader_s_language(locale: str) -> None:
+    page = render(locale, Facts(provider=None, mail=False, retention_days=90, last_purge=None))
+    assert POLICY[locale]["provider_none"] in page
+    if locale != "en":
+        assert POLICY["en"]["provider_none"] not in page
+    named = render(
+        locale, Facts(provider="Acme AI", mail=False, retention_days=90, last_purge=None)
+    )
+    assert "Acme AI" in named and POLICY[locale]["provider_none"] not in named
+
+
+def test_equal_treatment_is_claimed_as_audited_not_as_a_fact() -> None:
+    """The audit (tests/test_bias_audit.py) can flag the shipped pipeline, so the page says
+    that equal treatment is tested and by what, not that it always holds."""
+    assert "bias audit" in " ".join(POLICY["en"]["why"].split())
+    assert "whatever your name" not in POLICY["en"]["why"]
