@@ -1,5 +1,5 @@
-"""The `tandem` command: serve, migrate, kb ingest, users create, models fetch, eval, purge,
-audit (verify, bias)."""
+"""The `tandem` command: serve, migrate, kb ingest, users create, models fetch, eval; purge and
+audit (verify, bias) live in `app/cli_records.py`."""
 
 from __future__ import annotations
 
@@ -9,15 +9,11 @@ import getpass
 import secrets
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+from app import cli_records as records
 from app.checks.model_files import FETCHED
 from app.settings import InsecureSettings, Settings, check_models, check_secure
-
-if TYPE_CHECKING:
-    from app.bias_probes import Thresholds
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audits: the decision record, equal treatment")
     checks = audit.add_subparsers(required=True, metavar="CHECK")
     verify = checks.add_parser("verify", help="check the decision chain, link by link")
-    verify.set_defaults(run=_audit_verify)
+    verify.set_defaults(run=records.audit_verify)
     bias = checks.add_parser(
         "bias", help="counterfactual probes through the real pipeline; stores and prints a report"
     )
@@ -83,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         "--set", action="append", default=[], dest="sets", help="only this probe set (repeatable)"
     )
     bias.add_argument("--json", type=Path, dest="json_path", help="also write the report here")
-    bias.set_defaults(run=_audit_bias)
+    bias.set_defaults(run=records.audit_bias)
     ev = sub.add_parser("eval", help="quality figures: the checks, or scripted conversations")
     ev.add_argument("suite", help="`checks` (the labelled sets) or a suite file (docs/evals.md)")
     ev.add_argument("--json", type=Path, dest="json_path", help="also write the report here")
@@ -91,66 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     purge = sub.add_parser("purge", help="purge the transcripts older than the retention period")
     purge.add_argument("--dry-run", action="store_true", help="only report what would go")
     purge.add_argument("--as-of", help="purge as if it were this date (YYYY-MM-DD, UTC)")
-    purge.set_defaults(run=_purge)
+    purge.set_defaults(run=records.purge)
     return p
-
-
-def _moment(value: str) -> datetime | None:
-    """A date (midnight UTC) or an ISO date and time (UTC unless it names its zone)."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _purge(args: argparse.Namespace) -> int:
-    as_of = None if args.as_of is None else _moment(args.as_of)
-    if args.as_of is not None and as_of is None:
-        print(
-            f"tandem: --as-of {args.as_of!r} is not a date: write YYYY-MM-DD "
-            "or an ISO date and time such as 2026-03-01T12:00",
-            file=sys.stderr,
-        )
-        return 2
-    return asyncio.run(_purge_async(as_of, args.dry_run))
-
-
-async def _purge_async(as_of: datetime | None, dry_run: bool) -> int:
-    from app import retention
-    from app.db import create_engine, migrate, sessionmaker
-
-    settings = Settings()
-    await asyncio.to_thread(migrate, settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        result = await retention.by_hand(sessionmaker(engine), as_of, dry_run)
-    finally:
-        await engine.dispose()
-    if result is None:
-        print("tandem: a purge is running on a replica right now; try again later", file=sys.stderr)
-        return 1
-    print("\n".join(result.lines()))
-    return 0
-
-
-def _audit_verify(_: argparse.Namespace) -> int:
-    return asyncio.run(_audit_verify_async())
-
-
-async def _audit_verify_async() -> int:
-    from app import decisions
-    from app.db import create_engine, sessionmaker
-
-    settings = Settings()
-    engine = create_engine(settings.database_url)
-    try:
-        async with sessionmaker(engine)() as s:
-            verdict = await decisions.verify(s, decisions.chain_key(settings.secret_key))
-    finally:
-        await engine.dispose()
-    print("\n".join(verdict.lines()))
-    return 0 if verdict.broken is None else 1
 
 
 def _migrate(_: argparse.Namespace) -> int:
@@ -393,43 +331,6 @@ def _eval_suite(path: Path, json_path: Path | None) -> int:
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     return 1 if report["failed"] else 0
-
-
-def _audit_bias(args: argparse.Namespace) -> int:
-    """Run the probes on the configured deployment; 1 when a disparity was flagged."""
-    import json
-
-    from app.bias_probes import Thresholds, format_report
-
-    pairs = [item.partition("=") for item in args.threshold]
-    if any(not sep for _, sep, _ in pairs):
-        raise ValueError("a threshold is written NAME=VALUE, e.g. --threshold handoff_gap=0.3")
-    limits = Thresholds.model_validate({name: value for name, _, value in pairs})
-    report = asyncio.run(_audit_bias_async(limits, args.sets))
-    print(format_report(report))
-    if args.json_path is not None:
-        args.json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False), "utf-8")
-    return 0 if report["passed"] else 1
-
-
-async def _audit_bias_async(limits: Thresholds, names: list[str]) -> dict[str, Any]:
-    from app import bias
-    from app.bias_probes import choose
-    from app.db import migrate
-    from app.main import build_services
-
-    chosen = choose(names)  # before loading models: a wrong name costs nothing
-    settings = Settings()
-    await asyncio.to_thread(migrate, settings.database_url)
-    svc = build_services(settings)
-    try:
-        report = await bias.run_audit(svc, limits, chosen)
-        await bias.store(svc.sessions, report, None)
-    finally:
-        if svc.llm is not None:
-            await svc.llm.close()
-        await svc.engine.dispose()
-    return report
 
 
 if __name__ == "__main__":

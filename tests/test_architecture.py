@@ -17,6 +17,7 @@ TOP = (
     "app.deps",
     "app.main",
     "app.cli",
+    "app.cli_records",
     "app.eval_run",
     "app.bias",
 )
