@@ -21,7 +21,10 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+from sqlalchemy import update
 
+from app.db import create_engine, sessionmaker
+from app.models import Conversation, Status
 from tests.browsing import Watched, launch
 from tests.llm_stub import StubState, ThreadedServer
 from tests.test_browser import (
@@ -79,6 +82,26 @@ def agents(db_url: str, **values: Any) -> None:
     """Set agents' rows from a thread of its own: Playwright's loop owns this one."""
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, set_agents(db_url, **values)).result()
+
+
+async def _close_open(db_url: str) -> None:
+    engine = create_engine(db_url)
+    try:
+        async with sessionmaker(engine)() as s:
+            held = Conversation.status.in_([Status.queued, Status.agent])
+            await s.execute(
+                update(Conversation).where(held).values(status=Status.closed, agent_id=None)
+            )
+            await s.commit()
+    finally:
+        await engine.dispose()
+
+
+def close_open_conversations(db_url: str) -> None:
+    """Earlier tests' conversations out of the shared queue, and those agents held too: with
+    nobody online, a held one whose lease lapses goes back to the front of the queue."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _close_open(db_url)).result()
 
 
 @pytest.fixture
@@ -228,9 +251,10 @@ def test_nobody_online_is_said_and_the_message_form_comes_first(
 
 
 def test_the_position_moves_live_when_the_one_ahead_is_claimed(
-    desk: Watched, server: ThreadedServer, llm: StubState, nobody_online: None
+    desk: Watched, server: ThreadedServer, llm: StubState, nobody_online: None, db_url: str
 ) -> None:
     page = desk.page
+    close_open_conversations(db_url)
     with httpx.Client(base_url=server.url, timeout=30) as http:
         r = http.post(
             "/api/v1/auth/login",
@@ -245,7 +269,7 @@ def test_the_position_moves_live_when_the_one_ahead_is_claimed(
         frame.get_by_role("button", name="Talk to a person from the start").click()
         status = frame.locator("#status")
         # Number 2 behind `ahead`, unless a conversation of an earlier test came back to the
-        # front of the shared queue meanwhile (a lapsed lease): then the number is higher.
+        # front of the shared queue meanwhile: then the number is higher.
         expect(status).to_contain_text(re.compile(r"You are number [2-9] in the queue\."))
         place = int(re.findall(r"number (\d+)", status.inner_text())[0])
         navigations: list[str] = []
