@@ -42,6 +42,12 @@ class Analysis:
     bridged: str = ""  # the redacted text with the help-centre words its foreign words mean
 
 
+# Passages a turn reads. Six, not four: a Dutch question's Dutch words match the Dutch
+# workshop page and push the English page that answers to fifth or sixth place (evals/demo.yaml:
+# right source 94% at four, 98% at six); grounding, not rank, decides what is said.
+PASSAGES = 6
+
+
 def read(
     text: str,
     *,
@@ -57,7 +63,7 @@ def read(
     return Reading(text, request, redacted, mood, vector)
 
 
-def analyse(reading: Reading, retriever: Retriever, k: int = 4) -> Analysis:
+def analyse(reading: Reading, retriever: Retriever, k: int = PASSAGES) -> Analysis:
     """Add the knowledge-base passages (none for a request for a person: it is handed over)."""
     passages: list[Passage] = []
     question = reading.redacted.text

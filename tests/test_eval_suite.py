@@ -70,11 +70,12 @@ def test_the_demo_suite_is_broad_enough() -> None:
         assert len(answerable) >= 8 and human, locale
 
 
-# Issue 11 asks for 95% (a correct model) and 85% (quote mode); grounding does not reach them
-# yet for questions in another language than the help centre (see the issue's notes). These
-# floors are today's figures less a small margin: raise them as grounding improves, never
-# lower them. The safety bars below them (no wrong answer shown) are the issue's own.
-CORRECT_MODEL_FLOOR = 0.7  # measured 0.731 on 2026-12-06 (0.577 before sentences across languages)
+# Issue 11 asks for 95% (a correct model) and 85% (quote mode). A correct model reaches the bar
+# (0.981 measured on 2026-12-06); quote mode does not yet for questions in another language
+# than the help centre (see the issue's notes): its floor is today's figure less a small
+# margin. Raise floors as grounding improves, never lower them. The safety bars below them (no
+# wrong answer shown) are the issue's own.
+CORRECT_MODEL_FLOOR = 0.95
 QUOTE_MODE_FLOOR = 0.35  # measured 0.385 on 2026-12-06
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from app import knowledge
+from app.analysis import PASSAGES
 from app.checks.confidence import assess
 from app.checks.grounding import Grounder, Grounding
 from app.crosslingual import Bridge, sentences_across
@@ -60,7 +61,7 @@ class Checked:
 
 def check(retriever: Retriever, embedder: Embedder, question: str, answer: str) -> Checked:
     bridged = retriever.bridged(question)
-    passages = retriever.search_vec(bridged, embedder.queries([question])[0], 4)
+    passages = retriever.search_vec(bridged, embedder.queries([question])[0], PASSAGES)
     grounder = Grounder(
         passages, embedder, None, retriever.bridged, question, across=sentences_across()
     )
@@ -106,6 +107,25 @@ RIGHT = [
     (  # the workshop's price list is Dutch
         "How much does a small service cost at your workshop in Utrecht?",
         "A small service (adjusting brakes and gears, lubricating the chain) costs €49.",
+    ),
+    (  # words of its own around the line's numbers ("from our warehouse")
+        "Wie lange dauert die Lieferung nach Österreich?",
+        "Die Lieferung nach Österreich dauert 2 bis 4 Werktage, ab dem Versand aus unserem Lager.",
+    ),
+    # "Other EU countries" / "the European Union" stand for the member states no other line of
+    # the list names: France's price, Spain's delivery time.
+    (
+        "Et quels sont les frais de livraison vers la France ?",
+        "La livraison standard vers la France coûte 7,95 €, et elle est gratuite dès 100 €.",
+    ),
+    ("¿Cuánto tarda el envío a España?", "El envío a España tarda de 3 a 6 días laborables."),
+    (  # one statement split in two: the second holds with the first
+        "Wat zijn de verzendkosten naar Nederland?",
+        "Standaardverzending naar Nederland kost €4,95; vanaf €50 is de verzending gratis.",
+    ),
+    (  # two lines naming Klarna, one number from each
+        "Bis zu welchem Betrag kann ich mit Klarna bezahlen?",
+        "Mit Klarna können Sie Bestellungen bis 1.500 € bezahlen, innerhalb von 30 Tagen.",
     ),
 ]
 
@@ -156,6 +176,18 @@ WRONG = [
     (
         "How much does a small service cost at your workshop in Utrecht?",
         "A small service costs €119 at our Utrecht workshop.",
+    ),
+    # The EU's line is not the Netherlands' or Germany's: another line of the list names them.
+    (
+        "Wat zijn de verzendkosten naar Nederland?",
+        "Standaardverzending naar Nederland kost €7,95; vanaf €100 is de verzending gratis.",
+    ),
+    ("What does standard shipping to Germany cost?", "Standard shipping to Germany costs €7.95."),
+    ("¿Cuánto cuesta el envío estándar a España?", "El envío estándar a España cuesta 4,95 €."),
+    ("How long does delivery to Norway take?", "Delivery to Norway takes 3 to 6 working days."),
+    (  # no line naming Klarna says 14 days
+        "Bis zu welchem Betrag kann ich mit Klarna bezahlen?",
+        "Mit Klarna können Sie bis 1.500 € bezahlen, innerhalb von 14 Tagen.",
     ),
 ]
 

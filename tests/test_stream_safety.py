@@ -145,6 +145,9 @@ THE_SHOPS_OWN = [
     "El envío es gratis a partir de 50 €.",
     "Velora gift cards are available from €10 to €250.",
     "Feel free to send us a photo of the damaged e-bike.",
+    "Sie können Ihre Bestellung kostenlos in unserem Lager abholen.",
+    "Vous pouvez retirer votre commande gratuitement à notre entrepôt.",
+    "Puede recoger su pedido gratis en nuestro almacén.",
 ]
 
 

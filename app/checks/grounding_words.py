@@ -28,6 +28,11 @@ _ENTITIES: dict[str, str] = {
     "country:uk": "united kingdom|great britain|england|verenigd koninkrijk|engeland"
     "|vereinigtes konigreich|grossbritannien|royaume-uni|angleterre|reino unido|inglaterra",
     "country:us": "united states|verenigde staten|vereinigte staaten|etats-unis|estados unidos",
+    "country:pt": "portugal",
+    "country:ie": "ireland|ierland|irland|irlande|irlanda",
+    "country:se": "sweden|zweden|schweden|suede|suecia",
+    "country:fi": "finland|finnland|finlande|finlandia",
+    "country:pl": "poland|polen|pologne|polonia",
     "region:eu": "european union|europese unie|europaische union|union europeenne|union europea",
     # Days of the week.
     "day:mon": "monday|maandag|montag|lundi|lunes",
@@ -68,11 +73,22 @@ _PATTERNS = {
 }
 
 
+# "EU" and "UE" only as written in capitals: "eu" is also a French word ("j'ai eu").
+_EU_ABBREVIATION = re.compile(r"(?<![\w-])(?:EU|UE)(?![\w-])")
+# Members of the European Union among the countries above.
+EU_MEMBERS = frozenset(
+    f"country:{c}"
+    for c in ("nl", "be", "de", "at", "lu", "dk", "fr", "es", "it", "pt", "ie", "se", "fi", "pl")
+)
+
+
 @lru_cache(maxsize=512)
 def entities(text: str) -> frozenset[str]:
     """The keys of the named things `text` mentions ("We ship to Duitsland" → country:de)."""
     folded = fold(text)
     found = {key for key, pattern in _PATTERNS.items() if pattern.search(folded)}
+    if _EU_ABBREVIATION.search(text):
+        found.add("region:eu")
     if "pay:cod" in found:
         found.discard("pay:cash")  # "cash on delivery" is one method, not cash as well
     return frozenset(found)
@@ -86,3 +102,17 @@ EXCLUSIVES = frozenset(
         " seulement uniquement exclusivement solo solamente unicamente exclusivamente"
     )
 )
+
+
+def with_members(lines: list[frozenset[str]]) -> list[frozenset[str]]:
+    """The entity keys of each line of one list or table, where a line naming the European
+    Union also stands for each member country that no other line of the list names: "Other
+    EU countries: €7.95" is what shipping to France costs, but not to Germany when another
+    line says "Netherlands, Germany: €4.95"."""
+    out = []
+    for i, line in enumerate(lines):
+        if "region:eu" in line:
+            others = {k for j, other in enumerate(lines) if j != i for k in other}
+            line = line | (EU_MEMBERS - others)
+        out.append(line)
+    return out

@@ -307,7 +307,8 @@ PRODUCT = (
 )
 SERVICE = (
     r"\b(?:shipping|delivery|deliveries|verzending|verzendkosten|levering|bezorging|versand"
-    r"|lieferung|livraison|envio|entrega|pick ?up|ophalen|afhalen|abholung|retrait|recogida"
+    r"|lieferung|livraison|envio|entrega|pick ?up|ophalen|afhalen|abholung|abholen|abzuholen"
+    r"|retrait|retirer|recogida|recoger|retirar"
     r"|returns?|retour\w*|rucksendung|devolucion\w*|feel free|free to|sans frais de port"
     r"|splitting|split|splitsen|aufteilen|fractionnement|dividir)\b"
 )
