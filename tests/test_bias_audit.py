@@ -116,6 +116,20 @@ async def test_the_shipped_pipeline_treats_names_alike_with_the_llm(
     assert "(not judged: an LLM words identical calls differently)" in text
 
 
+async def test_the_shipped_pipeline_passes_every_probe_set_with_the_llm(
+    demo_url: str, stub: tuple[StubState, str], llm: StubState
+) -> None:
+    """Names, writing style (a non-native question once read as meaning another line) and
+    language: no flag with the loopback model."""
+    svc = build_services(settings_for(demo_url, openai_base_url=stub[1]))
+    report = await audit(svc, load_sets())
+    text = format_report(report)
+    print("\n" + text)
+    assert report["passed"] is True, text
+    assert {s["name"] for s in report["sets"]} == {"names", "style", "language"}  # type: ignore[index, union-attr]
+    assert all(s["same_source"] == 1.0 for s in report["sets"]), text  # type: ignore[index, union-attr]
+
+
 async def login(http: httpx.AsyncClient, who: tuple[str, str]) -> dict[str, str]:
     r = await http.post("/api/v1/auth/login", json={"email": who[0], "password": who[1]})
     assert r.status_code == 200, r.text

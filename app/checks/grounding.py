@@ -312,7 +312,19 @@ class Grounder:
             def fit(u: Unit) -> int:
                 return len(probe & (u.stems | u.context))
 
-            least = fit(sent)
+            # Unless a line stating the same values fits at least as well: "you can return
+            # most products within 30 days" is also "return products within 30 days after
+            # the day you received them", which fits "...30 days after I receive it?".
+            least = max(
+                [fit(sent)]
+                + [
+                    fit(u)
+                    for u in candidates
+                    if not u.paragraph
+                    and claims.claims(sentence)
+                    and not claims.missing(sentence, u.text)
+                ]
+            )
             self._rivals[sentence] = [
                 u
                 for u in candidates
