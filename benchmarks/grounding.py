@@ -71,13 +71,19 @@ def _checker(retriever: Retriever, embedder: Any, across: Any = None) -> Callabl
 
 
 _RETRIEVED: dict[str, Any] = {}
+try:  # the passages a turn reads in this checkout
+    from app.analysis import PASSAGES as _TURN_READS
+except ImportError:  # an older checkout read four
+    _TURN_READS = 4
 
 
 def _passages(retriever: Retriever, embedder: Any, question: str) -> Any:
     """Retrieval is the turn's own step, not the check's: done once, outside the timing."""
     if question not in _RETRIEVED:
         bridged = getattr(retriever, "bridged", lambda q: q)(question)
-        _RETRIEVED[question] = retriever.search_vec(bridged, embedder.queries([question])[0], 4)
+        _RETRIEVED[question] = retriever.search_vec(
+            bridged, embedder.queries([question])[0], _TURN_READS
+        )
     return _RETRIEVED[question]
 
 
