@@ -212,7 +212,32 @@ class SentencesAcross:
 
 @cache  # one copy of the weights per process, shared by every Services built in it
 def sentences_across() -> SentencesAcross:
-    """Loaded at start-up (the weights are read on the first call), not in a customer's turn."""
+    """Loaded at start-up with an LLM (the weights are read on the first call); in quote mode
+    through `LazySentencesAcross`, on the first question that needs it."""
     encoder = SentencesAcross()
     encoder.queries(["warm-up"])
     return encoder
+
+
+class LazySentencesAcross:
+    """`sentences_across()`, loaded on the first call rather than at start-up. Quote mode needs
+    it only for a question that words and e5 cannot vouch for (mostly one in another language
+    than the help centre), and its ~41 MiB must not weigh on a process that only holds idle
+    sockets (benchmarks/handoff.py: 10,000 of them within 512 MiB). The first such question
+    pays the load (about a second); every later one shares the process's copy."""
+
+    name = SentencesAcross.name
+    dim = SentencesAcross.dim
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # two first questions at once load one copy
+
+    def _encoder(self) -> SentencesAcross:
+        with self._lock:
+            return sentences_across()
+
+    def queries(self, texts: Sequence[str]) -> Vectors:
+        return self._encoder().queries(texts)
+
+    def passages(self, texts: Sequence[str]) -> Vectors:
+        return self._encoder().passages(texts)

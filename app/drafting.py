@@ -107,15 +107,16 @@ async def with_llm(
     return draft, canary, instructions
 
 
-def quote(passage: Passage, intro: str, note: str = "") -> str:
-    """A passage, labelled as a quote from the help centre (the no-LLM mode)."""
+def quote(passage: Passage, intro: str, note: str = "", text: str = "") -> str:
+    """A passage (or `text`, the part of it that answers), labelled as a quote from the help
+    centre (the no-LLM mode)."""
     title = (
         f"{passage.title} - {passage.heading}"
         if passage.heading and passage.heading != passage.title
         else passage.title
     )
     tail = f"\n\n{note}" if note else ""
-    return f"{intro} — “{title}”:\n\n{passage.text.strip()}{tail}"
+    return f"{intro} — “{title}”:\n\n{(text or passage.text).strip()}{tail}"
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ class Writer:
     translate: Callable[[str], str] | None  # `Retriever.bridged`: foreign words to the KB's
     locale: str
     phrases: Callable[[str], str]  # a fixed sentence in the customer's language
-    across: Embedder | None = None  # sentences matched across languages (grounding)
+    # Sentences matched across languages (grounding; quote mode's answering line).
+    across: Embedder | None = None
 
 
 async def draft(
@@ -192,12 +194,14 @@ def _quote(w: Writer, a: Analysis) -> Drafted:
         embedder=w.embedder,
         question_vector=a.vector,
         bridged=a.bridged,
+        across=w.across,
     )
     if found is None:
         return Drafted(None, None, {"mode": "quote"})
     i, fit = found
     passage = a.passages[i]
-    kind = relevance.check(a.redacted.text, passage.text)
+    shown = fit.quoted(passage.text)
+    kind = relevance.check(a.redacted.text, shown)
     others = [p.text for p in a.passages if p.chunk_id != passage.chunk_id]
     swapped = relevance.swapped_subject(a.bridged or a.redacted.text, passage.text, others)
     checks: dict[str, Any] = {
@@ -207,13 +211,14 @@ def _quote(w: Writer, a: Analysis) -> Drafted:
     }
     if not fit.answers or not kind.answers or swapped:
         return Drafted(None, None, checks)
-    conf = assess(passage.text, [passage], None)
+    conf = assess(shown, [passage], None)
     written_in = language_of(passage.text)
     note = ""
     if written_in is not None and written_in != w.locale:
         language = w.phrases(f"language_{written_in}")
         note = w.phrases("quote_other_language").format(language=language)
-    return Drafted(quote(passage, w.phrases("quote_intro"), note), conf, checks, [passage])
+    text = quote(passage, w.phrases("quote_intro"), note, shown)
+    return Drafted(text, conf, checks, [passage])
 
 
 def _record(g: Grounding) -> list[dict[str, Any]]:
@@ -237,6 +242,10 @@ def _fit(fit: answerability.Answerability) -> dict[str, Any]:
         "words": fit.words,
         "meaning": None if fit.meaning is None else round(fit.meaning, 4),
         "missing": list(fit.missing),
+        "disputed": fit.disputed or None,
+        "line": None
+        if fit.line is None
+        else {"closeness": fit.line.closeness, "margin": fit.line.margin},
     }
 
 

@@ -27,9 +27,9 @@ from app.checks.entailment import load_entailment
 from app.checks.human_request import HumanRequestDetector
 from app.checks.redaction import RedactingFilter
 from app.checks.sentiment import load_sentiment
-from app.crosslingual import sentences_across
+from app.crosslingual import LazySentencesAcross, sentences_across
 from app.db import create_engine, sessionmaker
-from app.embeddings import load_embedder
+from app.embeddings import Embedder, load_embedder
 from app.errors import Forbidden, NotFound, Unauthorized
 from app.events import Broker
 from app.inputs import InputGuard
@@ -97,9 +97,16 @@ def build_services(settings: Settings) -> Services:
         broker=_broker(settings),
         entailment=load_entailment(settings.grounding_model),
         postman=postman,
-        # Only drafts are grounded, so only with a model (+41 MiB resident; none in quote mode).
-        across=sentences_across() if embedder is not None and llm is not None else None,
+        across=_across(embedder, llm),
     )
+
+
+def _across(embedder: Embedder | None, llm: LLM | None) -> Embedder | None:
+    """The sentence encoder across languages (+41 MiB resident): loaded now with a model, which
+    grounds every draft with it; in quote mode only on the first question that needs it."""
+    if embedder is None:
+        return None
+    return sentences_across() if llm is not None else LazySentencesAcross()
 
 
 def _broker(settings: Settings) -> Broker:

@@ -29,7 +29,8 @@ class Services:
     sentiment: SentimentModel
     llm: LLM | None
     broker: Broker
-    # Sentences matched across languages in grounding; None when embeddings are turned off.
+    # Sentences matched across languages (grounding; quote mode loads it on first use); None
+    # when embeddings are turned off.
     across: Embedder | None = None
     # The optional grounding model; None (the default) when TANDEM_GROUNDING_MODEL is unset.
     entailment: Entailment | None = None

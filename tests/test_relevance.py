@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from app.checks.grounding import Grounder
-from app.checks.relevance import asks_for, check
+from app.checks.relevance import asks_for, check, without_asking
 
 ASKED = [
     ("How much is express delivery?", "money"),
@@ -69,3 +69,18 @@ def test_an_answer_without_it_does_not_answer(question: str, answer: str, answer
 def test_an_echoed_question_is_no_statement() -> None:
     grounding = Grounder([]).ground("Wat kost een grote onderhoudsbeurt? Het is het gevraaf.")
     assert not grounding.holds and grounding.text == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "without"),
+    [
+        ("How long is the reset link valid?", "is the reset link valid?"),
+        ("Wie lange dauert die Lieferung?", "dauert die Lieferung?"),
+        ("¿Cuánto cuesta el envío?", "¿ el envío?"),
+        ("Can I return opened brake pads?", "Can I return opened brake pads?"),
+        # "ß" folds to two letters: positions shift, so the folded text is cut instead.
+        ("Wie lange dauert die Lieferung zur Straße?", "dauert die lieferung zur strasse?"),
+    ],
+)
+def test_the_asking_phrase_is_left_out_when_lines_are_compared(question: str, without: str) -> None:
+    assert without_asking(question) == without

@@ -195,3 +195,22 @@ def test_two_processes_building_the_file_at_once_leave_one_whole_file(tmp_path: 
     for result in results:
         assert np.array_equal(np.asarray(result["vectors"], dtype=np.float32), reference(texts))
     assert np.array_equal(SentencesAcross(cache=tmp_path).queries(texts), reference(texts))
+
+
+_LAZY = """
+import json
+import app.crosslingual as c
+lazy = c.LazySentencesAcross()
+loaded = [c.sentences_across.cache_info().currsize]
+vector = lazy.queries(["Wie lange dauert die Lieferung?"])
+loaded.append(c.sentences_across.cache_info().currsize)
+print(json.dumps({"loaded": loaded, "dim": vector.shape[1]}))
+"""
+
+
+def test_quote_mode_loads_the_encoder_on_its_first_use_not_before(tmp_path: Path) -> None:
+    env = {**os.environ, "TANDEM_CACHE_DIR": str(tmp_path)}
+    command = [sys.executable, "-c", _LAZY]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"loaded": [0, 1], "dim": SentencesAcross.dim}

@@ -8,24 +8,39 @@ Two pieces of evidence, the stronger counts:
 - meaning (with an embedder): the cosine of the question and the sentence, rescaled from
   [MEANING_FLOOR, MEANING_CEILING] to [0, 1] (multilingual-e5 puts every pair in a narrow band).
 A named thing the question asks about that the passage never mentions ("bitcoin", "Amsterdam")
-vetoes it. The thresholds were calibrated on `app/data/answerability/demo.jsonl`
-(tests/test_answerability.py reproduces the calibration).
+vetoes it.
+
+Across languages words rarely match and e5 cosines sit in one narrow band, so when neither
+vouches for a passage, `best` looks for the one help-centre line that answers, with an encoder
+trained for translation pairs (`across`, the Universal Sentence Encoder): among the lines of
+the retrieved passages (only those stating the kind of answer asked for, "how long" → a
+duration, when the question asks for one), the closest in meaning, with shared (translated)
+words and named things as tie-breakers, clearly ahead of every line of the other passages.
+The paragraph or list it stands in is quoted. The thresholds were calibrated on
+`app/data/answerability/demo.jsonl` (its README says how; tests/test_answerability.py holds
+the result).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
 
-from app.checks import grounding, sentences
+from app.checks import grounding, relevance, sentences
 from app.checks.grounding_words import entities
 from app.embeddings import Embedder, Vectors, remembered_passages
 
 MEANING_FLOOR, MEANING_CEILING = 0.84, 0.90
 ANSWERS = 0.82  # at or above: the passage answers the question (quote it); see the docstring
+# The line route (`across`, cosines of the Universal Sentence Encoder plus the tie-breakers):
+LINE_ANSWERS, LINE_MARGIN = 0.52, 0.17  # a line answering a question of no particular kind
+KIND_ANSWERS, KIND_MARGIN = 0.44, 0.03  # a line stating the kind of answer asked for
+SHARED_WORDS, SHARED_NAMES = 0.2, 0.05  # what all question words, all its named things add
+_PARAGRAPH = re.compile(r"\n\s*\n")
 
 # Question words and chat filler: they say what kind of answer is wanted, not about what.
 _ASKING = frozenset(
@@ -54,10 +69,28 @@ class Answerability:
     meaning: float | None
     sentence: str  # the passage sentence that answers best
     missing: tuple[str, ...]  # named things asked about that the passage never mentions
+    line: Line | None = None  # the line that answers, when found by meaning across languages
+    disputed: str = ""  # why meaning contradicts the words' choice of passage, if it does
 
     @property
     def answers(self) -> bool:
-        return not self.missing and self.score >= ANSWERS
+        vouched = self.score >= ANSWERS or self.line is not None
+        return vouched and not self.missing and not self.disputed
+
+    def quoted(self, passage: str) -> str:
+        """What to quote of `passage`: the paragraph of the answering line, or all of it."""
+        return self.line.paragraph if self.line is not None else passage
+
+
+@dataclass(frozen=True)
+class Line:
+    """A passage line that answers the question, found by `answering_line`."""
+
+    passage: int  # index in the passages given
+    text: str
+    paragraph: str  # the paragraph or list it stands in, as written
+    closeness: float  # cosine plus tie-breakers
+    margin: float  # over the closest line of any other passage
 
 
 def score(
@@ -105,11 +138,114 @@ def best(
     embedder: Embedder | None = None,
     question_vector: Vectors | None = None,
     bridged: str = "",
+    across: Embedder | None = None,
 ) -> tuple[int, Answerability] | None:
-    """The passage that answers the question best (by index), or None without passages."""
+    """The passage that answers the question best (by index), or None without passages.
+    With `across`: when words and e5 vouch for no passage that gives the kind of answer asked
+    for, the line that answers by meaning across languages; and when they vouch for one but
+    only through translated words while a line of another passage states that kind and is
+    closer in meaning, neither is quoted.
+    `across` is called only then, so a lazily loaded encoder costs nothing until needed."""
     scored = [
         (i, score(question, p, embedder=embedder, question_vector=question_vector, bridged=bridged))
         for i, p in enumerate(passages)
     ]
     ranked = sorted(scored, key=lambda s: (not s[1].missing, s[1].score), reverse=True)
-    return ranked[0] if ranked else None
+    if not ranked:
+        return None
+    i, fit = ranked[0]
+    vouched = fit.answers and relevance.check(question, passages[i].text).answers
+    if across is None or (vouched and relevance.asks_for(question) is None):
+        return ranked[0]
+    if vouched and bridged in ("", question):  # words read as written: their choice stands
+        return ranked[0]
+    vetoed = {j for j, f in scored if f.missing}
+    lines = _Lines(question, passages, across, bridged, vetoed)
+    if vouched:  # words found through translation, which can land on the wrong passage
+        closest = lines.closest_stating()
+        if closest is None or closest == i:
+            return ranked[0]
+        return i, replace(fit, disputed=f"a line of passage {closest} is closer in meaning")
+    line = lines.answering()
+    if line is None:
+        return ranked[0]
+    return line.passage, replace(scored[line.passage][1], sentence=line.text, line=line)
+
+
+class _Lines:
+    """The lines of the passages (but not of those `vetoed`), each with its closeness in
+    meaning to the question (see `_closeness`)."""
+
+    def __init__(
+        self,
+        question: str,
+        passages: Sequence[PassageLike],
+        across: Embedder,
+        bridged: str,
+        vetoed: set[int],
+    ) -> None:
+        self.kind = relevance.asks_for(question)
+        self.units = [
+            (i, line, paragraph)
+            for i, p in enumerate(passages)
+            if i not in vetoed
+            for paragraph in _PARAGRAPH.split(p.text)
+            for line in sentences.split(paragraph)
+        ]
+        self.closeness = _closeness(question, passages, self.units, across, bridged)
+        self.stating = [
+            u
+            for u, (_, line, _) in enumerate(self.units)
+            if self.kind is None or relevance.gives(self.kind, line)
+        ]
+
+    def closest_stating(self) -> int | None:
+        """The passage of the closest line stating the kind of answer asked for."""
+        if not self.stating:
+            return None
+        return self.units[max(self.stating, key=lambda u: self.closeness[u])][0]
+
+    def answering(self) -> Line | None:
+        """The closest line stating the kind asked for, if close enough and closer than every
+        line (of any kind) of the other passages: a line of a passage that does not state the
+        kind at least as close means the question is about that one (a near miss)."""
+        if not self.stating:
+            return None
+        top = max(self.stating, key=lambda u: self.closeness[u])
+        i, line, paragraph = self.units[top]
+        others = [c for u, c in enumerate(self.closeness) if self.units[u][0] != i]
+        margin = self.closeness[top] - max(others, default=0.0)
+        floor, clear = (KIND_ANSWERS, KIND_MARGIN) if self.kind else (LINE_ANSWERS, LINE_MARGIN)
+        if self.closeness[top] < floor or margin < clear:
+            return None
+        return Line(i, line, paragraph.strip(), round(self.closeness[top], 4), round(margin, 4))
+
+
+def _closeness(
+    question: str,
+    passages: Sequence[PassageLike],
+    units: Sequence[tuple[int, str, str]],
+    across: Embedder,
+    bridged: str,
+) -> list[float]:
+    """Each line's cosine with the question (the line read alone or under its heading, the
+    closer), plus SHARED_WORDS times the share of the question's words it holds with its
+    title and heading and SHARED_NAMES times the share of its named things."""
+    if not units:
+        return []
+    alone = [line for _, line, _ in units]
+    headed = [f"{passages[i].heading}: {line}" for i, line, _ in units]
+    vectors = remembered_passages(across, alone + headed)
+    asked = across.queries([relevance.without_asking(question)])[0]
+    cosines = np.maximum(vectors[: len(units)] @ asked, vectors[len(units) :] @ asked)
+    own = sentences.stems(question) - _ASKING - sentences.COURTESY
+    words = own | (sentences.stems(bridged) - _ASKING - sentences.COURTESY)
+    named = entities(question)
+    out = []
+    for (i, line, _), cosine in zip(units, cosines, strict=True):
+        p = passages[i]
+        held = sentences.stems(f"{p.title} {p.heading} {line}")
+        shared = min(1.0, len(words & held) / len(own)) if own else 0.0
+        names = len(named & entities(f"{p.heading} {line}")) / len(named) if named else 0.0
+        out.append(float(cosine) + SHARED_WORDS * shared + SHARED_NAMES * names)
+    return out

@@ -62,6 +62,19 @@ def asks_for(question: str) -> str | None:
     return next((kind for kind, pattern in _ASKING.items() if pattern.search(folded)), None)
 
 
+def without_asking(question: str) -> str:
+    """`question` without the phrase that says what kind of answer it wants ("how long"):
+    compared in meaning with help-centre lines, the phrase pulls towards any line or heading
+    that repeats it ("Hoe lang duurt het?") rather than the one about the same thing."""
+    folded = fold(question)
+    for pattern in _ASKING.values():
+        if found := pattern.search(folded):
+            # fold() keeps lengths unless a letter expands ("ß" → "ss"): then cut the folded text.
+            text = question if len(folded) == len(question) else folded
+            return " ".join(f"{text[: found.start()]} {text[found.end() :]}".split())
+    return question
+
+
 def check(question: str, answer: str) -> Relevance:
     """Whether `answer` (the statements to be shown, or a quoted passage) answers `question`."""
     kind = asks_for(question)
