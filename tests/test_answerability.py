@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from app import knowledge
+from app.analysis import PASSAGES
 from app.checks import answerability, redaction
 from app.crosslingual import sentences_across
 from app.db import create_engine, sessionmaker
@@ -57,7 +58,7 @@ def quoted(demo: tuple[Retriever, dict[int, str]], embedder: Embedder, question:
     text = redaction.redact(question).text
     vector = embedder.queries([text])
     bridged = retriever.bridged(text)
-    passages = retriever.search_vec(bridged, vector[0], 4)
+    passages = retriever.search_vec(bridged, vector[0], PASSAGES)
     found = answerability.best(
         text,
         passages,
@@ -101,3 +102,19 @@ def test_answerable_questions_quoted_from_the_right_document(
     ]
     assert wrong == []
     assert len(right) >= ANSWERED_FLOOR * len(answerable)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Kan ik een product binnen 30 dagen terugsturen?",
+        "Puis-je retourner un produit sous 30 jours ?",
+        "Dear Sir or Madam, may I return a product within 30 days of delivery?",
+    ],
+)
+def test_a_question_confirming_a_number_quotes_the_line_that_states_it(
+    demo: tuple[Retriever, dict[int, str]], embedder: Embedder, question: str
+) -> None:
+    """Two chunks of the returns page both say 30 days: they agree, so neither is the other's
+    rival (the bias audit's style and language probes were handed over for it)."""
+    assert quoted(demo, embedder, question) == "returns.md"

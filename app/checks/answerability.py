@@ -30,8 +30,8 @@ from typing import Protocol
 
 import numpy as np
 
-from app.checks import grounding, relevance, sentences
-from app.checks.grounding_words import entities
+from app.checks import claims, grounding, relevance, sentences
+from app.checks.grounding_words import entities, named_in
 from app.embeddings import Embedder, Vectors, remembered_passages
 
 MEANING_FLOOR, MEANING_CEILING = 0.84, 0.90
@@ -125,7 +125,9 @@ def score(
         meaning = float(np.clip(rescaled, 0.0, 1.0))
         if meaning > best_words:
             best_at = top
-    mentioned = entities(f"{passage.title} {passage.heading} {passage.text}")
+    mentioned = entities(f"{passage.title} {passage.heading}") | named_in(
+        sentences.blocks(passage.text)
+    )
     missing = tuple(sorted(named - mentioned))
     value = max(best_words, meaning or 0.0)
     return Answerability(round(value, 4), round(best_words, 4), meaning, parts[best_at], missing)
@@ -193,10 +195,15 @@ class _Lines:
             for line in sentences.split(paragraph)
         ]
         self.closeness = _closeness(question, passages, self.units, across, bridged)
+        # "Can I return a product within 30 days?" asks to confirm what it states: the lines
+        # stating the same are the candidates, as for a question asking for that kind.
+        self.confirms = tuple(c.surface for c in claims.claims(question)) if not self.kind else ()
         self.stating = [
             u
             for u, (_, line, _) in enumerate(self.units)
-            if self.kind is None or relevance.gives(self.kind, line)
+            if (self.kind is None and not self.confirms)
+            or (self.kind is not None and relevance.gives(self.kind, line))
+            or (self.confirms and not claims.missing(" ".join(self.confirms), line))
         ]
 
     def closest_stating(self) -> int | None:
@@ -213,9 +220,18 @@ class _Lines:
             return None
         top = max(self.stating, key=lambda u: self.closeness[u])
         i, line, paragraph = self.units[top]
-        others = [c for u, c in enumerate(self.closeness) if self.units[u][0] != i]
+        # Lines of other passages stating the same values agree with it (two chunks of the
+        # returns page both say 30 days): they are no rivals.
+        stated = " ".join(c.surface for c in claims.claims(line))
+        others = [
+            c
+            for u, c in enumerate(self.closeness)
+            if self.units[u][0] != i
+            and not (stated and not claims.missing(stated, self.units[u][1]))
+        ]
         margin = self.closeness[top] - max(others, default=0.0)
-        floor, clear = (KIND_ANSWERS, KIND_MARGIN) if self.kind else (LINE_ANSWERS, LINE_MARGIN)
+        specific = self.kind or self.confirms
+        floor, clear = (KIND_ANSWERS, KIND_MARGIN) if specific else (LINE_ANSWERS, LINE_MARGIN)
         if self.closeness[top] < floor or margin < clear:
             return None
         return Line(i, line, paragraph.strip(), round(self.closeness[top], 4), round(margin, 4))

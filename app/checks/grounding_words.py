@@ -116,3 +116,11 @@ def with_members(lines: list[frozenset[str]]) -> list[frozenset[str]]:
             line = line | (EU_MEMBERS - others)
         out.append(line)
     return out
+
+
+def named_in(blocks: list[list[str]]) -> frozenset[str]:
+    """The entity keys a passage's paragraphs and lists vouch for, members of the EU included
+    (`with_members`, per list)."""
+    return frozenset(
+        k for block in blocks for keys in with_members([entities(s) for s in block]) for k in keys
+    )
