@@ -118,3 +118,19 @@ def test_a_question_confirming_a_number_quotes_the_line_that_states_it(
     """Two chunks of the returns page both say 30 days: they agree, so neither is the other's
     rival (the bias audit's style and language probes were handed over for it)."""
     assert quoted(demo, embedder, question) == "returns.md"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hoe lang duurt de levering naar Nederland?",
+        "Wie lange dauert die Lieferung in die Niederlande?",
+        "¿Cuánto tarda la entrega a los Países Bajos?",
+    ],
+)
+def test_the_one_line_stating_the_kind_asked_about_the_named_country_is_quoted(
+    demo: tuple[Retriever, dict[int, str]], embedder: Embedder, question: str
+) -> None:
+    """The encoder puts the express-delivery line (a price) nearer; only the delivery-times
+    line names the Netherlands and says how long."""
+    assert quoted(demo, embedder, question) == "shipping.md"

@@ -116,6 +116,18 @@ async def test_the_shipped_pipeline_treats_names_alike_with_the_llm(
     assert "(not judged: an LLM words identical calls differently)" in text
 
 
+async def test_the_shipped_pipeline_passes_every_probe_set_in_quote_mode(demo_url: str) -> None:
+    """Quote mode once handed Dutch, German and Spanish questions over that it answered in
+    English, and a formal one it answered informally."""
+    report = await audit(build_services(settings_for(demo_url)), load_sets())
+    text = format_report(report)
+    print("\n" + text)
+    assert report["passed"] is True, text
+    sets = report["sets"]
+    assert isinstance(sets, list) and {s["name"] for s in sets} == {"names", "style", "language"}
+    assert all(s["same_source"] == 1.0 for s in sets), text
+
+
 async def test_the_shipped_pipeline_passes_every_probe_set_with_the_llm(
     demo_url: str, stub: tuple[StubState, str], llm: StubState
 ) -> None:
@@ -126,8 +138,9 @@ async def test_the_shipped_pipeline_passes_every_probe_set_with_the_llm(
     text = format_report(report)
     print("\n" + text)
     assert report["passed"] is True, text
-    assert {s["name"] for s in report["sets"]} == {"names", "style", "language"}  # type: ignore[index, union-attr]
-    assert all(s["same_source"] == 1.0 for s in report["sets"]), text  # type: ignore[index, union-attr]
+    sets = report["sets"]
+    assert isinstance(sets, list) and {s["name"] for s in sets} == {"names", "style", "language"}
+    assert all(s["same_source"] == 1.0 for s in sets), text
 
 
 async def login(http: httpx.AsyncClient, who: tuple[str, str]) -> dict[str, str]:

@@ -40,6 +40,7 @@ ANSWERS = 0.82  # at or above: the passage answers the question (quote it); see 
 LINE_ANSWERS, LINE_MARGIN = 0.52, 0.17  # a line answering a question of no particular kind
 KIND_ANSWERS, KIND_MARGIN = 0.44, 0.03  # a line stating the kind of answer asked for
 SHARED_WORDS, SHARED_NAMES = 0.2, 0.05  # what all question words, all its named things add
+NAMED_ANSWERS = 0.35  # the one line stating the kind asked for about the things it names
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 # Question words and chat filler: they say what kind of answer is wanted, not about what.
@@ -187,6 +188,7 @@ class _Lines:
         vetoed: set[int],
     ) -> None:
         self.kind = relevance.asks_for(question)
+        self.named = entities(question)
         self.units = [
             (i, line, paragraph)
             for i, p in enumerate(passages)
@@ -233,8 +235,22 @@ class _Lines:
         specific = self.kind or self.confirms
         floor, clear = (KIND_ANSWERS, KIND_MARGIN) if specific else (LINE_ANSWERS, LINE_MARGIN)
         if self.closeness[top] < floor or margin < clear:
-            return None
+            return self._the_one_naming()
         return Line(i, line, paragraph.strip(), round(self.closeness[top], 4), round(margin, 4))
+
+    def _the_one_naming(self) -> Line | None:
+        """For a question that asks for a kind of answer about named things ("how long does
+        delivery to the Netherlands take?"), the one line of all the passages that states that
+        kind and names them all, if it is close enough: the encoder ranks "Express delivery is
+        available to the Netherlands for €9.95" above "Netherlands, Germany: 1 to 2 working
+        days" for the question in Spanish, but only the second says how long."""
+        if not self.kind or not self.named:
+            return None
+        naming = [u for u in self.stating if self.named <= entities(self.units[u][1])]
+        if len(naming) != 1 or self.closeness[naming[0]] < NAMED_ANSWERS:
+            return None
+        i, line, paragraph = self.units[naming[0]]
+        return Line(i, line, paragraph.strip(), round(self.closeness[naming[0]], 4), 0.0)
 
 
 def _closeness(
