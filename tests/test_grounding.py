@@ -189,6 +189,13 @@ WRONG = [
     ("What does standard shipping to Germany cost?", "Standard shipping to Germany costs €7.95."),
     ("¿Cuánto cuesta el envío estándar a España?", "El envío estándar a España cuesta 4,95 €."),
     ("How long does delivery to Norway take?", "Delivery to Norway takes 3 to 6 working days."),
+    # SmolLM2 on the demo suite, third session: the help centre never says "student"; and
+    # 24 hours is the new account's link, while the line about changing your address is silent.
+    ("Is there a student discount?", "Yes, there is a student discount."),
+    (
+        "How long is the link valid that confirms my new email address after I changed it?",
+        "The link is valid for 24 hours.",
+    ),
     (  # no line naming Klarna says 14 days
         "Bis zu welchem Betrag kann ich mit Klarna bezahlen?",
         "Mit Klarna können Sie bis 1.500 € bezahlen, innerhalb von 14 Tagen.",

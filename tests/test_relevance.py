@@ -60,6 +60,17 @@ def test_the_kind_of_answer_asked_for(question: str, kind: str | None) -> None:
             True,
         ),
         ("Do you accept cash on delivery?", "No, we do not accept cash on delivery.", True),
+        # SmolLM2: a question naming the day asks for hours, and days do not give them.
+        (
+            "When is your customer service open on Saturday?",
+            "The customer service is open on Saturday, Monday to Friday.",
+            False,
+        ),
+        (
+            "When is your customer service open on Saturday?",
+            "On Saturday it is open from 10:00 to 14:00.",
+            True,
+        ),
     ],
 )
 def test_an_answer_without_it_does_not_answer(question: str, answer: str, answers: bool) -> None:

@@ -264,6 +264,10 @@ class Grounder:
             problems = self._mixed_up(sentence, unit, stated)
         if not problems and stated and how in ("words", "meaning"):
             problems = _ambiguous(stated, self._rivals.get(sentence, []))
+        if not problems and stated and how == "words":
+            problems = _silent(stated, self._rivals.get(sentence, []))
+        if not problems and how == "words":
+            problems = self._unknown_subject(sentence, unit)
         model = self.entailment
         if (
             not problems
@@ -357,6 +361,23 @@ class Grounder:
         if meant is not None and cosine >= ALIGN_MEANING:
             return meant, cosine, "meaning"
         return None, max(s_cov, p_cov), ""
+
+    def _unknown_subject(self, sentence: str, unit: Unit) -> list[str]:
+        """Words the sentence repeats from the question that no passage uses: "Is there a
+        student discount?" - "Yes, there is a student discount." aligns by "discount" with the
+        crash-replacement line, but the help centre never says "student". Only for a sentence
+        in the passages' own language (across languages, words differ by design; the word
+        bridge maps "student" to "customer", so it cannot vouch here)."""
+        said_in = language_of(sentence)
+        if said_in not in (None, self.languages[unit.passage]):
+            return []
+        own = sentences.stems(sentence) - sentences.COURTESY
+        if 2 * len(own & self.vocabulary) < len(own):
+            return []  # mostly words the passages do not use: another language
+        echoed = own & self.asked
+        unknown = echoed - self.vocabulary - sentences.GENERIC
+        words = {w for w in sentences.folded_words(sentence) if sentences.stem(w) in unknown}
+        return [f"not in the help centre: {w}" for w in sorted(words)]
 
     def _mixed_up(self, sentence: str, unit: Unit, stated: Sequence[claims.Claim]) -> list[str]:
         """A number borrowed from a neighbouring line: "a LARGE service is ready the same day
@@ -652,6 +673,18 @@ def _ambiguous(stated: Sequence[claims.Claim], rivals: Sequence[Unit]) -> list[s
         theirs = {(k, v) for k, v in theirs if k in kinds}
         if theirs and not theirs & values:
             return [f"could mean another line: {rival.text[:60]}"]
+    return []
+
+
+def _silent(stated: Sequence[claims.Claim], rivals: Sequence[Unit]) -> list[str]:
+    """A line of another passage fits the question and the sentence better and states nothing
+    of the kind: the help centre's line about what was asked is silent on it. "How long is the
+    link valid that confirms my NEW e-mail address?" - "valid for 24 hours" is the new
+    account's link; the line about changing your address says nothing of how long."""
+    kinds = {_KIND.get(c.kind, c.kind) for c in stated}
+    for rival in rivals:
+        if not any(_KIND.get(c.kind, c.kind) in kinds for c in claims.claims(rival.text)):
+            return [f"the line about it says nothing of this: {rival.text[:60]}"]
     return []
 
 

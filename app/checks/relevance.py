@@ -78,7 +78,7 @@ def without_asking(question: str) -> str:
 def check(question: str, answer: str) -> Relevance:
     """Whether `answer` (the statements to be shown, or a quoted passage) answers `question`."""
     kind = asks_for(question)
-    if kind is None or gives(kind, answer):
+    if kind is None or gives(kind, answer, asked_days=_days(question)):
         return Relevance(kind, ())
     return Relevance(kind, (f"asked for {kind}, answered without one",))
 
@@ -93,8 +93,14 @@ def swapped_subject(question: str, passage: str, others: Sequence[str]) -> str |
     return None
 
 
-def gives(kind: str, answer: str) -> bool:
-    """`answer` states something of `kind`: an amount, a duration, a time or a day."""
+def gives(kind: str, answer: str, asked_days: frozenset[str] = frozenset()) -> bool:
+    """`answer` states something of `kind`: an amount, a duration, a time or a day (a day only
+    when the question named none: "open on Saturday?" asks for hours, and "open on Saturday,
+    Monday to Friday" gives none)."""
     said = {c.kind for c in claims.claims(answer)}
-    days = kind == "when" and any(k.startswith("day:") for k in entities(answer))
+    days = kind == "when" and not asked_days and bool(_days(answer))
     return bool(said & _SATISFIES[kind]) or days
+
+
+def _days(text: str) -> frozenset[str]:
+    return frozenset(k for k in entities(text) if k.startswith("day:"))
