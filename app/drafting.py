@@ -178,7 +178,7 @@ async def draft(
         "grounding": _record(grounding),
     }
     conf = assess(written.text, a.passages, written.logprobs, grounding)
-    fit = relevance.check(a.redacted.text, grounding.text, about=a.bridged or a.redacted.text)
+    fit = relevance.check(a.redacted.text, grounding.text)
     checks["relevance"] = list(fit.problems)
     grounded = grounding.holds and fit.answers
     text = tidy(redaction.restore(grounding.text, a.redacted.mapping)) if grounded else None

@@ -95,29 +95,3 @@ def test_an_echoed_question_is_no_statement() -> None:
 )
 def test_the_asking_phrase_is_left_out_when_lines_are_compared(question: str, without: str) -> None:
     assert without_asking(question) == without
-
-
-@pytest.mark.parametrize(
-    ("question", "answer", "answers"),
-    [
-        # SmolLM2 copied the workshop's "how long does it take" paragraph: its only price is
-        # the storage fee of bikes left behind, not the large service's.
-        (
-            "Wat kost een grote onderhoudsbeurt?",
-            "Een grote onderhoudsbeurt duurt 2 tot 3 werkdagen. Fietsen die na 14 dagen niet "
-            "zijn opgehaald, bewaren we tegen €5 per dag.",
-            False,
-        ),
-        ("Wat kost een grote onderhoudsbeurt?", "Een grote onderhoudsbeurt kost €119.", True),
-        ("How much is express delivery?", "It costs €9.95.", True),
-        (
-            "Quel est votre numéro de téléphone ?",
-            "Vous pouvez nous appeler au +31 30 800 1234.",
-            True,
-        ),
-    ],
-)
-def test_only_statements_about_the_question_answer_it(
-    question: str, answer: str, answers: bool
-) -> None:
-    assert check(question, answer, about=question).answers is answers

@@ -75,27 +75,9 @@ def without_asking(question: str) -> str:
     return question
 
 
-# Kinds whose values belong to a subject (a price OF something); a phone number or an e-mail
-# address answers "what is your number?" whoever's words carry it.
-_OF_A_SUBJECT = frozenset({"money", "duration", "when"})
-_CURRENCY = re.compile(r"€|\$|£|\b(?:eur|euros?|usd|gbp)\b", re.IGNORECASE)
-
-
-def check(question: str, answer: str, about: str = "") -> Relevance:
-    """Whether `answer` (the statements to be shown, or a quoted passage) answers `question`.
-    With `about` (the question with its help-centre translations), only statements about the
-    question's subject count: "Wat kost een grote onderhoudsbeurt?" is not answered by "bikes
-    left for 14 days are stored for €5 a day", a price of something else. A statement made
-    only of everyday words ("It costs €9.95.") is about the question."""
+def check(question: str, answer: str) -> Relevance:
+    """Whether `answer` (the statements to be shown, or a quoted passage) answers `question`."""
     kind = asks_for(question)
-    if kind in _OF_A_SUBJECT and about:
-        subject = sentences.stems(about)
-        answer = " ".join(
-            s
-            for s in sentences.statements(answer)
-            if not (own := sentences.stems(_CURRENCY.sub(" ", s)) - sentences.GENERIC)
-            or own & subject
-        )
     if kind is None or gives(kind, answer, asked_days=_days(question)):
         return Relevance(kind, ())
     return Relevance(kind, (f"asked for {kind}, answered without one",))
