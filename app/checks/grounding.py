@@ -265,7 +265,15 @@ class Grounder:
         if not problems and stated and how in ("words", "meaning"):
             problems = _ambiguous(stated, self._rivals.get(sentence, []))
         if not problems and stated and how == "words":
-            problems = _silent(stated, self._rivals.get(sentence, []))
+            # Only lines that fit the customer's question itself better than the aligned one.
+            asked = len(self.asked & (unit.stems | unit.context))
+            problems = _silent(
+                [
+                    u
+                    for u in self._rivals.get(sentence, [])
+                    if len(self.asked & (u.stems | u.context)) > asked
+                ],
+            )
         if not problems and how == "words":
             problems = self._unknown_subject(sentence, unit)
         model = self.entailment
@@ -319,16 +327,14 @@ class Grounder:
             # Unless a line stating the same values fits at least as well: "you can return
             # most products within 30 days" is also "return products within 30 days after
             # the day you received them", which fits "...30 days after I receive it?".
-            least = max(
-                [fit(sent)]
-                + [
-                    fit(u)
-                    for u in candidates
-                    if not u.paragraph
-                    and claims.claims(sentence)
-                    and not claims.missing(sentence, u.text)
-                ]
-            )
+            same = [
+                u
+                for u in candidates
+                if not u.paragraph
+                and claims.claims(sentence)
+                and not claims.missing(sentence, u.text)
+            ]
+            least = max([fit(sent), *(fit(u) for u in same)])
             self._rivals[sentence] = [
                 u
                 for u in candidates
@@ -676,14 +682,14 @@ def _ambiguous(stated: Sequence[claims.Claim], rivals: Sequence[Unit]) -> list[s
     return []
 
 
-def _silent(stated: Sequence[claims.Claim], rivals: Sequence[Unit]) -> list[str]:
-    """A line of another passage fits the question and the sentence better and states nothing
-    of the kind: the help centre's line about what was asked is silent on it. "How long is the
-    link valid that confirms my NEW e-mail address?" - "valid for 24 hours" is the new
-    account's link; the line about changing your address says nothing of how long."""
-    kinds = {_KIND.get(c.kind, c.kind) for c in stated}
+def _silent(rivals: Sequence[Unit]) -> list[str]:
+    """A line of another passage fits the question better and states no number at all: the
+    help centre's line about what was asked is silent on it. "How long is the link valid that
+    confirms my NEW e-mail address?" - "valid for 24 hours" is the new account's link; the
+    line about changing your address says nothing of how long."""
     for rival in rivals:
-        if not any(_KIND.get(c.kind, c.kind) in kinds for c in claims.claims(rival.text)):
+        # A line stating other numbers (a price row) is about those; this one states none.
+        if not claims.claims(rival.text):
             return [f"the line about it says nothing of this: {rival.text[:60]}"]
     return []
 
