@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app import decisions, erasure, jobs, policy
+from app.errors import Conflict
 from app.events import Event, commit_and_publish
 from app.models import Author, Conversation, Decision, Message, utcnow
 from app.services import Services
@@ -81,6 +82,15 @@ async def stranded(session: AsyncSession, before: datetime) -> list[tuple[str, i
 async def hand_over(svc: Services, conversation_id: str, seq: int) -> bool:
     """Hand one stranded message's conversation to people and record the decision, in one
     transaction; False when it was decided or handed over meanwhile."""
+    try:
+        return await _hand_over(svc, conversation_id, seq)
+    except Conflict:
+        # The background round and a retried send (or two replicas) reached it at once: the
+        # other one handed it over, and its answer is the customer's (seen as a 409 on retry).
+        return False
+
+
+async def _hand_over(svc: Services, conversation_id: str, seq: int) -> bool:
     events: list[Event] = []
     async with svc.sessions() as s:
         conv = await s.get(Conversation, conversation_id)
