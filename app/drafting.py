@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import anyio
@@ -180,6 +180,22 @@ async def draft(
     conf = assess(written.text, a.passages, written.logprobs, grounding)
     fit = relevance.check(a.redacted.text, grounding.text)
     checks["relevance"] = list(fit.problems)
+    if grounding.holds and fit.answers and w.across is not None:
+        better = await anyio.to_thread.run_sync(
+            answerability.neighbour,
+            a.redacted.text,
+            grounding.text,
+            a.passages,
+            w.across,
+            a.bridged,
+        )
+        if better is not None:
+            checks["relevance"] = [
+                f"answers a neighbouring question; this line answers it: {better}"
+            ]
+            # The help centre's own answer, if quote mode would quote it; else nothing.
+            quoted = await anyio.to_thread.run_sync(_quote, w, a)
+            return replace(quoted, checks={**checks, "instead": quoted.checks})
     grounded = grounding.holds and fit.answers
     text = tidy(redaction.restore(grounding.text, a.redacted.mapping)) if grounded else None
     cited = _cited([a.passages[i] for i in grounding.cited])

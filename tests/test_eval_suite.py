@@ -141,6 +141,45 @@ cases:
     assert (report["turns"], report["answered_right_source"], report["wrong_shown"]) == (2, 1, 0)
 
 
+def test_a_true_answer_to_the_neighbouring_question_is_not_shown(
+    llm: StubState, stub: tuple[StubState, str], tmp_path: Path
+) -> None:
+    """Two answers SmolLM2 gave on the demo help centre: every sentence is in it, but about
+    another question than the one asked (`answerability.neighbour`). Neither is shown; the
+    line that answers is quoted instead, as quote mode would quote it."""
+    suite = tmp_path / "neighbours.yaml"
+    suite.write_text(
+        """- name: refund-time
+  turns:
+    - say: >-
+        Once my returned parcel arrives at your warehouse, how long does it take before the
+        money is paid back?
+      kind: answerable
+      expect: {answered_from: returns.md, contains: ["14 days"], not_contains: ["30 days"]}
+      reference: "We inspect it and pay the refund within 14 days."
+      wrong: "You can return a product within 30 days of receiving it."
+- name: service-price
+  locale: nl
+  turns:
+    - say: Wat kost een grote onderhoudsbeurt?
+      kind: answerable
+      expect: {answered_from: werkplaats.md, contains: ["119"], not_contains: ["per dag"]}
+      reference: "Een grote onderhoudsbeurt kost €119, exclusief onderdelen."
+      wrong: "Fietsen die na 14 dagen niet zijn opgehaald, bewaren we tegen €5 per dag."
+""",
+        encoding="utf-8",
+    )
+    llm.answers = {
+        question_key(step.say): (step.reference, step.wrong) for step in load_suite(suite).steps
+    }
+    env = {"OPENAI_BASE_URL": stub[1], "OPENAI_API_KEY": "test-key"}
+    for mode in ("correct", "wrong"):
+        llm.mode = mode
+        result, report = tandem_eval([str(suite), "--json", str(tmp_path / "r.json")], **env)
+        assert report is not None, result.stderr
+        assert (report["passed"], report["wrong_shown"]) == (2, 0), result.stdout
+
+
 # ---- the loader ------------------------------------------------------------------------------
 
 GOOD_TURN = "say: How long does delivery take?\n      kind: unanswerable\n"

@@ -14,6 +14,7 @@ import pytest
 
 from app import knowledge
 from app.analysis import PASSAGES
+from app.checks import answerability
 from app.checks.confidence import assess
 from app.checks.grounding import Grounder, Grounding
 from app.crosslingual import Bridge, sentences_across
@@ -218,6 +219,47 @@ def test_wrong_answers_are_not(
     checked = check(retriever, embedder, question, answer)
     assert not checked.shown, checked.grounding
     assert checked.grounding.problems
+
+
+# SmolLM2 on the demo suite, third session: a true line of the help centre, but about the
+# neighbouring question. Each sentence is grounded; only the question tells them apart.
+NEIGHBOURS = [
+    (
+        "Once my returned parcel arrives at your warehouse, how long does it take before the "
+        "money is paid back?",
+        "You can return a product within 30 days of receiving it.",
+        "pay the refund within 14 days",
+    ),
+    (
+        "Wat kost een grote onderhoudsbeurt?",
+        "Fietsen die na 14 dagen niet zijn opgehaald, bewaren we tegen €5 per dag.",
+        "Grote onderhoudsbeurt (inclusief naven en balhoofd): €119",
+    ),
+]
+
+
+def neighbour(retriever: Retriever, embedder: Embedder, question: str, answer: str) -> str | None:
+    """The line that answers `question` if the grounded `answer` answers a neighbouring one."""
+    checked = check(retriever, embedder, question, answer)
+    assert checked.shown, checked.grounding  # grounding alone lets it through
+    bridged = retriever.bridged(question)
+    return answerability.neighbour(
+        question, checked.grounding.text, checked.passages, sentences_across(), bridged
+    )
+
+
+@pytest.mark.parametrize(("question", "answer", "answering"), NEIGHBOURS)
+def test_a_true_line_about_the_neighbouring_question_is_caught(
+    retriever: Retriever, embedder: Embedder, question: str, answer: str, answering: str
+) -> None:
+    assert answering in (neighbour(retriever, embedder, question, answer) or "")
+
+
+@pytest.mark.parametrize(("question", "answer"), RIGHT)
+def test_right_answers_answer_their_own_question(
+    retriever: Retriever, embedder: Embedder, question: str, answer: str
+) -> None:
+    assert neighbour(retriever, embedder, question, answer) is None
 
 
 def test_the_unsupported_sentence_is_removed_and_not_cited(

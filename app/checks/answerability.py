@@ -41,6 +41,10 @@ LINE_ANSWERS, LINE_MARGIN = 0.52, 0.17  # a line answering a question of no part
 KIND_ANSWERS, KIND_MARGIN = 0.44, 0.03  # a line stating the kind of answer asked for
 SHARED_WORDS, SHARED_NAMES = 0.2, 0.05  # what all question words, all its named things add
 NAMED_ANSWERS = 0.35  # the one line stating the kind asked for about the things it names
+# An LLM answer stating the kind asked for from a line this much less close than the closest
+# line stating that kind answers a neighbouring question (evals/demo.yaml: every reference
+# answer at most 0.09 behind, the SmolLM2 answers caught 0.20 and 0.24 behind).
+NEIGHBOUR_MARGIN = 0.15
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 # Question words and chat filler: they say what kind of answer is wanted, not about what.
@@ -173,6 +177,33 @@ def best(
     if line is None:
         return ranked[0]
     return line.passage, replace(scored[line.passage][1], sentence=line.text, line=line)
+
+
+def neighbour(
+    question: str,
+    answer: str,
+    passages: Sequence[PassageLike],
+    across: Embedder,
+    bridged: str = "",
+) -> str | None:
+    """The help-centre line that answers `question` when `answer` (the grounded statements an
+    LLM wrote) gives the kind of answer asked for from a clearly less close line instead: a
+    true fact about the neighbouring question. SmolLM2 answered "how long before the money is
+    paid back?" with the 30 days to return a product, and "Wat kost een grote
+    onderhoudsbeurt?" with the €5 a day for storing an uncollected bike. Grounding passes
+    both (each sentence is in the help centre); only the question tells them apart."""
+    kind = relevance.asks_for(question)
+    if kind is None or not relevance.gives(kind, answer):
+        return None
+    lines = _Lines(question, passages, across, bridged, set())
+    said = [u for u in lines.stating if relevance.states_as(kind, lines.units[u][1], answer)]
+    if not said:
+        return None
+    top = max(lines.stating, key=lambda u: lines.closeness[u])
+    behind = lines.closeness[top] - max(lines.closeness[u] for u in said)
+    if top in said or behind < NEIGHBOUR_MARGIN:
+        return None
+    return lines.units[top][1]
 
 
 class _Lines:

@@ -3,8 +3,9 @@ sentences that miss the point: "Express delivery is not available for bulky item
 much is express delivery?", or the confirmation link's 24 hours for a question about the link
 that confirms a CHANGED address. One deterministic check, in five languages: the kind of
 answer asked for. "How much" wants an amount, "how long" a duration, "until what time" or
-"which days" a time or a day; a shown answer without one does not answer. (Near misses, a true
-fact about the neighbouring question, are not caught here yet: see issue 11's notes.)
+"which days" a time or a day; a shown answer without one does not answer. A true fact of that
+kind about the neighbouring question is caught by `answerability.neighbour`, which needs the
+passages and the sentence encoder.
 """
 
 from __future__ import annotations
@@ -100,6 +101,16 @@ def gives(kind: str, answer: str, asked_days: frozenset[str] = frozenset()) -> b
     said = {c.kind for c in claims.claims(answer)}
     days = kind == "when" and not asked_days and bool(_days(answer))
     return bool(said & _SATISFIES[kind]) or days
+
+
+def states_as(kind: str, line: str, answer: str) -> bool:
+    """`answer` states what `line` states of `kind` (its amounts, durations, times or, failing
+    those, its days), in any language: "€119" for "Grote onderhoudsbeurt: €119"."""
+    values = " ".join(c.surface for c in claims.claims(line) if c.kind in _SATISFIES[kind])
+    if values:
+        return not claims.missing(values, answer)
+    days = _days(line) if kind == "when" else frozenset()
+    return bool(days) and days <= _days(answer)
 
 
 def _days(text: str) -> frozenset[str]:
