@@ -59,12 +59,19 @@ def _checker(retriever: Retriever, embedder: Any, across: Any = None) -> Callabl
 
         return old
 
+    try:  # the answer-level check for a neighbouring question's line (with the encoder)
+        from app.checks.answerability import neighbour
+    except ImportError:  # an older checkout
+        neighbour = None
+
     def new(question: str, answer: str) -> Any:
         passages = _passages(retriever, embedder, question)
         extra = {"across": across} if across is not None else {}
         grounder = Grounder(passages, embedder, None, retriever.bridged, question, **extra)
         grounding = grounder.ground(answer)
-        check(question, grounding.text)
+        fit = check(question, grounding.text)
+        if neighbour is not None and across is not None and grounding.holds and fit.answers:
+            neighbour(question, grounding.text, passages, across, retriever.bridged(question))
         return assess(answer, passages, None, grounding)
 
     return new
