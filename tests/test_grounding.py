@@ -135,6 +135,12 @@ RIGHT = [
 ]
 
 WRONG = [
+    # SmolLM2, fourth session: one end of "1 to 2 working days" (PayPal and iDEAL refunds).
+    (
+        "Once my returned parcel arrives at your warehouse, how long does it take before the "
+        "money is paid back?",
+        "The time it takes to pay the money back is 1 working day.",
+    ),
     # SmolLM2's answer: "2 years" is in the privacy passage, about something else.
     ("How long is the password reset link valid?", "The password reset link is valid for 2 years."),
     ("How long is the password reset link valid?", "The link is valid for 10 minutes."),

@@ -38,6 +38,9 @@ class Claim:
     value: Decimal | str  # in the kind's own scale: minutes, months, minutes after midnight
     surface: str
     raw: Decimal | None = None  # the number as written ("14" in "14 days")
+    # Both ends, scaled, when the value is one end of a range ("1 to 2 working days"): an end
+    # alone is not what the range says ("1 working day" is not "1 to 2 working days").
+    span: tuple[Decimal, Decimal] | None = None
 
 
 _PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")  # redaction placeholders carry no facts
@@ -59,6 +62,8 @@ _LIST_MARKER = re.compile(r"(?m)^\s*\d{1,2}[.)]\s+")
 _A_UNIT = re.compile(r"\ban? ((?:full |whole |business |working )?(?:day|week|month|year|hour)\b)")
 _WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _SPELLED = re.compile(rf"\b((?:[a-z]+ ){{1,4}}?)(?=(?:{lex.UNIT_WORDS}|%)\b)")
+# The first end of a range written out ("two to 3 days", after the unit's number is digits).
+_SPELLED_START = re.compile(r"\b([a-z]+)(?= (?:-|to|tot|bis|a) \d)")
 
 
 def claims(text: str) -> list[Claim]:
@@ -89,7 +94,12 @@ def _amounts(m: re.Match[str], surface: str) -> list[Claim]:
         scale, factor = "money", 1
     values = [_number(v) for v in (m["a"], m["b"]) if v]
     factor_ = Decimal(str(factor))
-    return [Claim(scale, (v * factor_).normalize(), surface, v) for v in values if v is not None]
+    scaled = [(v * factor_).normalize() for v in values if v is not None]
+    span = (scaled[0], scaled[1]) if len(scaled) == 2 else None
+    return [
+        Claim(scale, value, surface, raw, span)
+        for value, raw in zip(scaled, [v for v in values if v is not None], strict=True)
+    ]
 
 
 def _number(raw: str) -> Decimal | None:
@@ -114,11 +124,12 @@ def _minutes(m: re.Match[str]) -> Decimal:
 
 def _keys(claim: Claim, lenient: bool) -> set[tuple[str, Decimal | str]]:
     """What a claim can be matched on; passages (lenient) also offer their bare numbers."""
-    keys: set[tuple[str, Decimal | str]] = {(claim.kind, claim.value)}
-    if claim.kind == "mins" and isinstance(claim.value, Decimal) and claim.value % 60 == 0:
-        keys.add(("time", claim.value))  # "17 uur", "9 Uhr", "9h" are also times of day
+    value: Decimal | str = claim.value if claim.span is None else f"{claim.span[0]}-{claim.span[1]}"
+    keys: set[tuple[str, Decimal | str]] = {(claim.kind, value)}
+    if claim.kind == "mins" and isinstance(value, Decimal) and value % 60 == 0:
+        keys.add(("time", value))  # "17 uur", "9 Uhr", "9h" are also times of day
     if claim.kind == "time":
-        keys.add(("mins", claim.value))
+        keys.add(("mins", value))
     # A bare number in an answer ("the maximum load is 10") is not the "€10" surcharge of the
     # passage; only amounts that say what they count ("14 days") match bare ones.
     if lenient and claim.raw is not None and claim.kind not in ("money", "percent"):
@@ -129,7 +140,8 @@ def _keys(claim: Claim, lenient: bool) -> set[tuple[str, Decimal | str]]:
 def _spell_out(folded: str) -> str:
     """Number words followed by a unit as digits ("dertig dagen" → "30 dagen")."""
     folded = _A_UNIT.sub(r"1 \1", _BETWEEN.sub(r"\1 - ", _WORD_HYPHEN.sub(" ", folded)))
-    return _SPELLED.sub(_spelled, folded)
+    folded = _SPELLED.sub(_spelled, folded)
+    return _SPELLED_START.sub(lambda m: str(lex.NUMBER_WORDS.get(m[1], m[1])), folded)
 
 
 def _spelled(m: re.Match[str]) -> str:
