@@ -282,6 +282,23 @@ def test_the_unsupported_sentence_is_removed_and_not_cited(
     assert checked.cited == ["Your account and password"]  # not the payment page
 
 
+def test_an_invented_condition_does_not_ride_on_the_supported_part_of_its_sentence(
+    retriever: Retriever, embedder: Embedder
+) -> None:
+    """SmolLM2's answer, fourth session: the condition after "but" is in no passage. Its words
+    ("return", "order") are, so it passed joined to the part before it. Now it is removed, and
+    with half the answer invented the rest is not shown either (support = share^1.5)."""
+    answer = (
+        "You can return a product within 30 days of receiving it, but you must have returned "
+        "the entire order before that."
+    )
+    checked = check(retriever, embedder, "How many days do I have to return a product?", answer)
+    first, condition = checked.grounding.sentences
+    assert first.supported and not condition.supported
+    assert "entire order" not in checked.grounding.text
+    assert not checked.shown
+
+
 def test_the_first_statement_unsupported_withholds_the_answer(
     retriever: Retriever, embedder: Embedder
 ) -> None:

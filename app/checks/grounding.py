@@ -34,6 +34,7 @@ from app.text import fold, language_of
 
 ALIGN_SENTENCE = 0.5  # a passage sentence holding half the answer sentence's content words
 ALIGN_CLAIMED = 0.1  # more of them when the sentence states a number
+ALIGN_UNCLAIMED = 0.01  # more than half when it states none: then only its words vouch for it
 SAME_LANGUAGE = 0.75  # a sentence with this share of its words in the passages is in their language
 ALIGN_PARAGRAPH = 0.6  # or a paragraph (a list) holding more of them,
 PARAGRAPH_GAIN = 0.25  # preferred when it holds this much more: the sentence draws on several
@@ -225,6 +226,12 @@ class Grounder:
         joined = self.check(f"{before.text} {part.text}")
         if not joined.supported or joined.passage is None:
             return part
+        # Aligned by words, a part stating no number of its own would ride on the words of
+        # the part before it (SmolLM2: "You can return a product within 30 days of receiving
+        # it, but you must have returned the entire order before that."). Aligned as the
+        # translation of a line, the whole joined statement is what the encoder vouches for.
+        if joined.how != "translation" and not claims.claims(part.text):
+            return part
         return SentenceCheck(part.text, True, joined.passage, joined.alignment, "joined", ())
 
     def check(self, sentence: str) -> SentenceCheck:
@@ -343,7 +350,7 @@ class Grounder:
         # A sentence stating a number needs more of its words in the line that states it:
         # "you can ask me to delete your PHONE CALLS within 30 days" is not about accounts.
         more = ALIGN_CLAIMED if claims.claims(sentence) else 0.0
-        needed = ALIGN_SENTENCE + more
+        needed = ALIGN_SENTENCE + (more or ALIGN_UNCLAIMED)
         if sent is not None and s_cov >= needed and p_cov - s_cov < PARAGRAPH_GAIN:
             return sent, s_cov, "words"
         if para is not None and p_cov >= ALIGN_PARAGRAPH + more:
