@@ -299,6 +299,21 @@ def test_an_invented_condition_does_not_ride_on_the_supported_part_of_its_senten
     assert not checked.shown
 
 
+def test_one_word_of_the_lines_phrasing_swapped_for_another_is_caught(
+    retriever: Retriever, embedder: Embedder
+) -> None:
+    """SmolLM2, fourth session: the return line copied word for word but for one, which moves
+    the deadline. "ordered" is a help-centre word ("ordered the wrong part"), so it is no
+    paraphrase of the model's own."""
+    question = "How many days do I have to return brake pads that don't fit?"
+    answer = (
+        "You can return brake pads that don't fit within 30 days after the day you ordered them."
+    )
+    checked = check(retriever, embedder, question, answer)
+    assert not checked.shown
+    assert checked.grounding.problems == ["says 'ordered' where the help centre says 'received'"]
+
+
 def test_the_first_statement_unsupported_withholds_the_answer(
     retriever: Retriever, embedder: Embedder
 ) -> None:

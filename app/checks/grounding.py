@@ -17,6 +17,7 @@ configured (`entailment`), it must also say the passage supports the sentence.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -30,7 +31,7 @@ from app.checks import claims, sentences
 from app.checks import confidence_words as lex
 from app.checks.grounding_words import EXCLUSIVES, entities, with_members
 from app.embeddings import Embedder, remembered_passages
-from app.text import fold, language_of
+from app.text import STOPWORDS, fold, language_of
 
 ALIGN_SENTENCE = 0.5  # a passage sentence holding half the answer sentence's content words
 ALIGN_CLAIMED = 0.1  # more of them when the sentence states a number
@@ -281,6 +282,8 @@ class Grounder:
                     if len(self.asked & (u.stems | u.context)) > asked
                 ],
             )
+        if not problems and stated and how in ("words", "paragraph"):
+            problems = self._swapped_word(sentence, unit)
         if not problems and how == "words":
             problems = self._unknown_subject(sentence, unit)
         model = self.entailment
@@ -425,6 +428,29 @@ class Grounder:
                 word = sorted(telling & other.stems)[0]
                 return [f"mixes up two passages: {word}"]
         return self._out_of_place(sentence, unit, stated)
+
+    def _swapped_word(self, sentence: str, unit: Unit) -> list[str]:
+        """One word of the line's phrasing swapped for another the help centre uses: SmolLM2
+        copied "within 30 days after the day you received them" as "... the day you ORDERED
+        them", which moves the deadline. Only a single word between words copied as written
+        (two before, one after): elsewhere a model rephrases freely."""
+        said = _WORDS.findall(fold(sentence))
+        line = _WORDS.findall(fold(unit.text))
+        blocks = difflib.SequenceMatcher(None, line, said, autojunk=False).get_opcodes()
+        for before, (op, i1, i2, j1, j2), after in zip(
+            blocks, blocks[1:], blocks[2:], strict=False
+        ):
+            if op != "replace" or i2 - i1 != 1 or j2 - j1 != 1:
+                continue
+            if before[0] != "equal" or before[2] - before[1] < 2 or after[0] != "equal":
+                continue
+            theirs, ours = sentences.stem(line[i1]), sentences.stem(said[j1])
+            # (The line's word may be a common one: "received" → "ordered" moves a deadline.)
+            if theirs == ours or theirs in STOPWORDS or ours in sentences.GENERIC | STOPWORDS:
+                continue
+            if ours in self.vocabulary and not ours.isdigit():
+                return [f"says '{said[j1]}' where the help centre says '{line[i1]}'"]
+        return []
 
     def _out_of_place(self, sentence: str, unit: Unit, stated: Sequence[claims.Claim]) -> list[str]:
         """The help-centre words right around a number must be the aligned line's too:
@@ -640,6 +666,7 @@ def _masked(text: str) -> str:
 
 
 _LETTERS = re.compile(r"[a-z]+")
+_WORDS = re.compile(r"\w+")
 
 
 @lru_cache(maxsize=8192)
