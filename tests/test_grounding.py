@@ -135,6 +135,9 @@ RIGHT = [
 ]
 
 WRONG = [
+    # SmolLM2, fourth session, for a question the help centre cannot answer: no number, no
+    # words in common, only a closeness in meaning to the Dutch workshop page.
+    ("Proposez-vous la location de vélos ?", "La location de vélos est lele à l'aborder."),
     # SmolLM2, fourth session: one end of "1 to 2 working days" (PayPal and iDEAL refunds).
     (
         "Once my returned parcel arrives at your warehouse, how long does it take before the "
