@@ -92,14 +92,11 @@ def _amounts(m: re.Match[str], surface: str) -> list[Claim]:
     scale, factor = lex.UNITS.get(unit, ("number", 1))
     if m["cur"]:
         scale, factor = "money", 1
-    values = [_number(v) for v in (m["a"], m["b"]) if v]
+    raws = [n for n in (_number(v) for v in (m["a"], m["b"]) if v) if n is not None]
     factor_ = Decimal(str(factor))
-    scaled = [(v * factor_).normalize() for v in values if v is not None]
+    scaled = [(v * factor_).normalize() for v in raws]
     span = (scaled[0], scaled[1]) if len(scaled) == 2 else None
-    return [
-        Claim(scale, value, surface, raw, span)
-        for value, raw in zip(scaled, [v for v in values if v is not None], strict=True)
-    ]
+    return [Claim(scale, v, surface, raw, span) for v, raw in zip(scaled, raws, strict=True)]
 
 
 def _number(raw: str) -> Decimal | None:

@@ -303,6 +303,7 @@ class Grounder:
         # Claims left out: the sentence aligns by what it is about, then its claims are checked.
         own = _tokens(_masked(sentence)) or said
         words = self._words(sentence)
+        claimed = bool(claims.claims(sentence))
 
         def coverage(u: Unit) -> float:
             shared = words & u.stems
@@ -344,9 +345,7 @@ class Grounder:
             same = [
                 u
                 for u in candidates
-                if not u.paragraph
-                and claims.claims(sentence)
-                and not claims.missing(sentence, u.text)
+                if not u.paragraph and claimed and not claims.missing(sentence, u.text)
             ]
             least = max([fit(sent), *(fit(u) for u in same)])
             self._rivals[sentence] = [
@@ -356,8 +355,8 @@ class Grounder:
             ]
         # A sentence stating a number needs more of its words in the line that states it:
         # "you can ask me to delete your PHONE CALLS within 30 days" is not about accounts.
-        more = ALIGN_CLAIMED if claims.claims(sentence) else 0.0
-        needed = ALIGN_SENTENCE + (more or ALIGN_UNCLAIMED)
+        more = ALIGN_CLAIMED if claimed else 0.0
+        needed = ALIGN_SENTENCE + (ALIGN_CLAIMED if claimed else ALIGN_UNCLAIMED)
         if sent is not None and s_cov >= needed and p_cov - s_cov < PARAGRAPH_GAIN:
             return sent, s_cov, "words"
         if para is not None and p_cov >= ALIGN_PARAGRAPH + more:
@@ -378,7 +377,7 @@ class Grounder:
         if len(own & self.vocabulary) >= SAME_LANGUAGE * len(own):
             foreign = []  # in the passages' language: closeness in meaning is no evidence
         meant, cosine = self._closest_in_meaning(sentence, foreign, coverage)
-        enough = ALIGN_MEANING if claims.claims(sentence) else ALIGN_MEANING_UNCLAIMED
+        enough = ALIGN_MEANING if claimed else ALIGN_MEANING_UNCLAIMED
         if meant is not None and cosine >= enough:
             return meant, cosine, "meaning"
         return None, max(s_cov, p_cov), ""
