@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.checks import claims
 from app.checks.confidence import (
     CAP_DONT_KNOW,
     CAP_NO_PASSAGES,
@@ -68,6 +69,32 @@ def test_one_end_of_a_range_is_not_the_range(answer: str) -> None:
     source = "PayPal refunds usually arrive within 1 to 2 working days after we pay them."
     assert unsupported_claims(answer, passages(source)) != []
     assert unsupported_claims("Ze komen binnen 1 tot 2 werkdagen.", passages(source)) == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "source", "reversed_"),
+    [
+        ("Report it as soon as 48 hours after delivery.", "Report it within 48 hours.", True),
+        ("Report it no later than 48 hours after delivery.", "Report it within 48 hours.", False),
+        ("Klarna works for orders from €1,500.", "Klarna: orders up to €1,500.", True),
+        ("Klarna funktioniert bis zu 1.500 €.", "Klarna: orders up to €1,500.", False),
+        ("Shipping is free up to €50.", "Shipping is free from €50.", True),
+        ("Le service est ouvert à partir de 17:00.", "Open from 9:00 until 17:00.", True),
+        ("Abierto hasta las 17:00.", "Open from 9:00 until 17:00.", False),
+        ("We are open until 9:00.", "Open from 9:00 until 17:00.", True),
+        # A value the source states without a bound, or both ways, is not reversed.
+        ("It takes at least 30 days.", "You have 30 days to return it.", False),
+        (
+            "Orders after 15:00 leave the next day.",
+            "Before 15:00: today; after 15:00: tomorrow.",
+            False,
+        ),
+        # "from 1 to 2 days" is a range, not a lower bound.
+        ("It takes from 1 to 2 days.", "It takes up to 1 to 2 days.", False),
+    ],
+)
+def test_a_bound_read_the_other_way_round(answer: str, source: str, reversed_: bool) -> None:
+    assert bool(claims.reversed_bounds(answer, source)) is reversed_
 
 
 @pytest.mark.parametrize(

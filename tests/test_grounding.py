@@ -317,6 +317,20 @@ def test_one_word_of_the_lines_phrasing_swapped_for_another_is_caught(
     assert checked.grounding.problems == ["says 'ordered' where the help centre says 'received'"]
 
 
+def test_a_bound_read_the_wrong_way_round_is_caught(
+    retriever: Retriever, embedder: Embedder
+) -> None:
+    """SmolLM2, fifth session: "as soon as 48 hours" where the help centre says "within 48
+    hours" turns a deadline into a waiting time."""
+    question = "How quickly do I have to report a damaged parcel?"
+    wrong = "You can report a damaged parcel as soon as 48 hours after delivery."
+    checked = check(retriever, embedder, question, wrong)
+    assert not checked.shown
+    assert checked.grounding.problems == ["bound the other way round: 48 hours"]
+    right = "You have to report a damaged parcel within 48 hours after delivery."
+    assert check(retriever, embedder, question, right).shown
+
+
 def test_the_first_statement_unsupported_withholds_the_answer(
     retriever: Retriever, embedder: Embedder
 ) -> None:

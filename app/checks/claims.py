@@ -41,6 +41,9 @@ class Claim:
     # Both ends, scaled, when the value is one end of a range ("1 to 2 working days"): an end
     # alone is not what the range says ("1 working day" is not "1 to 2 working days").
     span: tuple[Decimal, Decimal] | None = None
+    # "most" for "within 48 hours", "least" for "as soon as 48 hours": the same value bounded
+    # the other way says the opposite. Empty when no bound word stands right before it.
+    bound: str = ""
 
 
 _PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")  # redaction placeholders carry no facts
@@ -66,6 +69,25 @@ _SPELLED = re.compile(rf"\b((?:[a-z]+ ){{1,4}}?)(?=(?:{lex.UNIT_WORDS}|%)\b)")
 _SPELLED_START = re.compile(r"\b([a-z]+)(?= (?:-|to|tot|bis|a) \d)")
 
 
+# Bound words standing right before a number (folded: no accents). Ambiguous ones are left
+# out: Dutch "voor" (before, for) and "over" (in, over), German "vor" (before, ago), French
+# "dès" (folded: "des", of the).
+_AT_MOST = (
+    "within|in less than|less than|up to|at most|at the latest|no later than|no more than"
+    "|maximum of|maximum|max|before|until|till|binnen|uiterlijk|maximaal|hoogstens|minder dan"
+    "|tot|innerhalb von|innerhalb|spatestens|hochstens|bis zu|bis|maximal|weniger als"
+    "|dans les|dans un delai de|au plus tard|au maximum|jusqu'a|jusqu'au|avant|en moins de"
+    "|moins de|dentro de|en un plazo de|como maximo|hasta|a mas tardar|antes de|menos de"
+)
+_AT_LEAST = (
+    "at least|as soon as|no earlier than|not before|from|after|more than|minimum of|minimum"
+    "|min|starting at|ten minste|minstens|minimaal|vanaf|na|meer dan|mindestens|fruhestens"
+    "|ab|nach|mehr als|uber|au moins|au plus tot|a partir de|apres|plus de|al menos"
+    "|como minimo|despues de|desde|mas de"
+)
+_BOUND = re.compile(rf"\b(?:(?P<most>{_AT_MOST})|(?P<least>{_AT_LEAST}))\s*$")
+
+
 def claims(text: str) -> list[Claim]:
     """The claims `text` states, in order."""
     return list(_claims(text))
@@ -81,13 +103,34 @@ def _claims(text: str) -> tuple[Claim, ...]:
         if m["link"]:
             found.append(Claim("link", m["link"].rstrip(".,;:)").lower(), surface))
         elif m["h"] or m["h2"]:
-            found.append(Claim("time", _minutes(m), surface, Decimal(m["h"] or m["h2"])))
+            hour = Decimal(m["h"] or m["h2"])
+            found.append(Claim("time", _minutes(m), surface, hour, bound=_bound(folded, m)))
         elif m["a"]:
-            found.extend(_amounts(m, surface))
+            found.extend(_amounts(m, surface, _bound(folded, m)))
     return tuple(found)
 
 
-def _amounts(m: re.Match[str], surface: str) -> list[Claim]:
+def _bound(folded: str, m: re.Match[str]) -> str:
+    before = _BOUND.search(folded[max(0, m.start() - 24) : m.start()])
+    return "" if before is None else "most" if before["most"] else "least"
+
+
+def reversed_bounds(text: str, source: str) -> list[str]:
+    """Claims of `text` bounded one way that `source` states only bounded the other way:
+    "as soon as 48 hours" where it says "within 48 hours", "from €1,500" for "up to €1,500"."""
+    theirs = claims(source)
+    found = []
+    for claim in claims(text):
+        if not claim.bound:
+            continue
+        keys = _keys(claim, lenient=False)
+        same = [c for c in theirs if not keys.isdisjoint(_keys(c, lenient=True))]
+        if same and all(c.bound and c.bound != claim.bound for c in same):
+            found.append(f"bound the other way round: {claim.surface}")
+    return found
+
+
+def _amounts(m: re.Match[str], surface: str, bound: str) -> list[Claim]:
     unit = (m["unit"] or "").split()[-1] if m["unit"] else ("eur" if m["cur"] else "")
     scale, factor = lex.UNITS.get(unit, ("number", 1))
     if m["cur"]:
@@ -96,7 +139,8 @@ def _amounts(m: re.Match[str], surface: str) -> list[Claim]:
     factor_ = Decimal(str(factor))
     scaled = [(v * factor_).normalize() for v in raws]
     span = (scaled[0], scaled[1]) if len(scaled) == 2 else None
-    return [Claim(scale, v, surface, raw, span) for v, raw in zip(scaled, raws, strict=True)]
+    bound = "" if span else bound  # "from 1 to 2 days" is a range, not a lower bound
+    return [Claim(scale, v, surface, raw, span, bound) for v, raw in zip(scaled, raws, strict=True)]
 
 
 def _number(raw: str) -> Decimal | None:

@@ -754,6 +754,7 @@ def _unsupported(sentence: str, unit: Unit, how: str) -> list[str]:
     said_words = sentences.folded_words(sentence)
     if not said_words.isdisjoint(_MARKERS) and context_words.isdisjoint(_MARKERS):
         found += [f"not in the passage: {w}" for w in sorted(said_words & _MARKERS)]
+    found += claims.reversed_bounds(sentence, source)
     found += _contradictions(sentence, source)
     return found
 
