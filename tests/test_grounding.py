@@ -331,6 +331,45 @@ def test_a_bound_read_the_wrong_way_round_is_caught(
     assert check(retriever, embedder, question, right).shown
 
 
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # SmolLM2, fifth session: when the period starts, invented.
+        (
+            "How many days do I have to return a product?",
+            "You can return a product within 30 days of the date you want it.",
+        ),
+        (
+            "How long is a Velora gift card valid?",
+            "A Velora gift card is valid for 3 years from the date of purchase.",
+        ),
+    ],
+)
+def test_an_invented_start_of_a_period_is_caught(
+    retriever: Retriever, embedder: Embedder, question: str, answer: str
+) -> None:
+    checked = check(retriever, embedder, question, answer)
+    assert not checked.shown
+    assert checked.grounding.problems[0].startswith("not in the passage: ")
+
+
+def test_the_start_of_a_period_the_help_centre_gives_passes(
+    retriever: Retriever, embedder: Embedder
+) -> None:
+    for question, answer in [
+        (
+            "How many days do I have to return a product?",
+            "You can return products within 30 days after the day you received them.",
+        ),
+        (
+            "How long does delivery to Germany take?",
+            "Delivery to Germany takes 1 to 2 working days from the moment your parcel leaves"
+            " our warehouse.",
+        ),
+    ]:
+        assert check(retriever, embedder, question, answer).shown, answer
+
+
 def test_the_first_statement_unsupported_withholds_the_answer(
     retriever: Retriever, embedder: Embedder
 ) -> None:

@@ -290,6 +290,8 @@ class Grounder:
             problems = self._swapped_word(sentence, unit)
         if not problems and how == "words":
             problems = self._unknown_subject(sentence, unit)
+        if not problems and stated:
+            problems = self._added_start(sentence, unit, stated)
         model = self.entailment
         if (
             not problems
@@ -482,6 +484,29 @@ class Grounder:
                 found.append(f"{claim.surface} (said of: {' '.join(sorted(odd))})")
         return found
 
+    def _added_start(self, sentence: str, unit: Unit, stated: Sequence[claims.Claim]) -> list[str]:
+        """When a period starts, said where the help centre says nothing of it: "valid for 3
+        years FROM THE DATE OF PURCHASE", "return it within 30 days OF THE DATE YOU WANT IT"
+        (SmolLM2). The words after a duration's "from", "after", "of", "since" must be found in
+        the passage the sentence aligns with. Only in the passage's own language: word order
+        and translation ("na ontvangst terugsturen", "ab dem Zeitpunkt") defeat the words."""
+        passage = self.passages[unit.passage]
+        if language_of(sentence) != self.languages[unit.passage]:
+            return []
+        folded = fold(sentence)
+        held = sentences.stems(f"{passage.title} {getattr(passage, 'heading', '')} {passage.text}")
+        for claim in stated:
+            if claim.kind not in ("mins", "months"):
+                continue
+            at = folded.find(claim.surface)
+            start = _START.match(folded[at + len(claim.surface) :]) if at >= 0 else None
+            if start is None:
+                continue
+            said = sentences.stems(start[1]) - sentences.GENERIC
+            if not said <= held:
+                return [f"not in the passage: {start[0].strip()}"]
+        return []
+
     def _paragraph_of(self, unit: Unit) -> Unit | None:
         """The smallest paragraph of the same passage that holds the line."""
         around = [
@@ -658,6 +683,12 @@ class Grounder:
 
 # Claim kinds that answer the same question ("how long", "when"): a time of day and a duration.
 _KIND = {"time": "when", "mins": "when", "months": "when"}
+# What a period counts from, right after its duration (folded): "30 days after the day you
+# received them", "3 Jahre ab Kaufdatum". Not "de", "van", "von": they mostly say of what.
+_START = re.compile(
+    r"\s*(?:counting from|from|after|of|since|following|vanaf|na|sinds|ab|nach|seit"
+    r"|a partir de|a compter de|apres|despues de|desde)\s+([^.,;:!?()]+)"
+)
 _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
 
 
