@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import statistics
-import time
 
 import pytest
 
@@ -196,22 +194,6 @@ def test_partial_text_is_checked_as_it_grows() -> None:
 def test_normalisation() -> None:
     assert fold("Scheiße Ærø Œuvre ﬁne \uff21\uff22\uff23") == "scheisse aero oeuvre fine abc"
     assert words("I'll refund 20%. Next!") == "| i ll refund 20 pct | next |"
-
-
-def test_fast_enough() -> None:
-    reply = (
-        "Thanks for your message! Refunds for returned items are processed within 5 business "
-        "days after the parcel reaches our warehouse. If your item arrived damaged, keep the "
-        "packaging and send us a photo; a colleague will review your case and get back to you. "
-        "Shipping within the Netherlands costs €4.95 and is free over €50. We are available "
-        "Monday to Friday from 9:00 to 17:00. Is there anything else I can help you with today?"
-    )[:600]
-    times = []
-    for _ in range(200):
-        start = time.process_time()
-        check_output(reply, CANARY)
-        times.append(time.process_time() - start)
-    assert statistics.median(times) < 0.001
 
 
 def test_shipped_outputs_meet_the_bars() -> None:
