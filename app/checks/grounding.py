@@ -490,20 +490,21 @@ class Grounder:
         (SmolLM2). The words after a duration's "from", "after", "of", "since" must be found in
         the passage the sentence aligns with. Only in the passage's own language: word order
         and translation ("na ontvangst terugsturen", "ab dem Zeitpunkt") defeat the words."""
-        passage = self.passages[unit.passage]
-        if language_of(sentence) != self.languages[unit.passage]:
+        durations = [c for c in stated if c.kind in ("mins", "months")]
+        if not durations or language_of(sentence) != self.languages[unit.passage]:
             return []
         folded = fold(sentence)
-        held = sentences.stems(f"{passage.title} {getattr(passage, 'heading', '')} {passage.text}")
-        for claim in stated:
-            if claim.kind not in ("mins", "months"):
-                continue
+        passage = self.passages[unit.passage]
+        held: frozenset[str] | None = None  # the passage's words, read only when needed
+        for claim in durations:
             at = folded.find(claim.surface)
             start = _START.match(folded[at + len(claim.surface) :]) if at >= 0 else None
             if start is None:
                 continue
-            said = sentences.stems(start[1]) - sentences.GENERIC
-            if not said <= held:
+            if held is None:
+                heading = getattr(passage, "heading", "")
+                held = sentences.stems(f"{passage.title} {heading} {passage.text}")
+            if not sentences.stems(start[1]) - sentences.GENERIC <= held:
                 return [f"not in the passage: {start[0].strip()}"]
         return []
 
