@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from websockets.asyncio.client import ClientConnection
 
 from app.db import create_engine, sessionmaker
-from app.models import User
+from app.models import Conversation, User
 from tests.conftest import Chat
 from tests.llm_stub import ThreadedServer
 from tests.test_websockets import customer, open_socket, until
@@ -46,12 +46,26 @@ async def login(client: httpx.AsyncClient, email: str, password: str) -> dict[st
     return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
-async def empty_queue(client: httpx.AsyncClient) -> None:
-    """Earlier tests share the server: close what they left waiting, so positions start at 1."""
+async def empty_queue(client: httpx.AsyncClient, db_url: str) -> None:
+    """Earlier tests share the server: close what they left waiting, so positions start at 1,
+    and what they left held. A held conversation whose agent's lease lapses during the test
+    goes back to the front of the queue (the clock's job), ahead of the test's customers."""
     operator = await login(client, "operator@example.com", "operator-password")
-    for item in (await client.get("/api/v1/agent/queue", headers=operator)).json()["queued"]:
-        r = await client.post(f"/api/v1/agent/conversations/{item['id']}/close", headers=operator)
+    waiting = (await client.get("/api/v1/agent/queue", headers=operator)).json()["queued"]
+    for cid in [item["id"] for item in waiting] + await held(db_url):
+        r = await client.post(f"/api/v1/agent/conversations/{cid}/close", headers=operator)
         assert r.status_code == 200, r.text
+
+
+async def held(db_url: str) -> list[str]:
+    """Conversations some agent holds (no endpoint lists a colleague's; the table does)."""
+    engine = create_engine(db_url)
+    try:
+        async with sessionmaker(engine)() as s:
+            rows = await s.execute(select(Conversation.id).where(Conversation.status == "agent"))
+            return list(rows.scalars())
+    finally:
+        await engine.dispose()
 
 
 async def queued(client: httpx.AsyncClient) -> Chat:
@@ -100,9 +114,9 @@ async def test_nobody_online_is_said_until_an_agent_console_connects_and_again_w
 
 
 async def test_the_position_moves_live_when_someone_ahead_leaves_or_is_claimed(
-    server: ThreadedServer, client: httpx.AsyncClient, nobody_online: None
+    server: ThreadedServer, client: httpx.AsyncClient, db_url: str, nobody_online: None
 ) -> None:
-    await empty_queue(client)
+    await empty_queue(client, db_url)
     first, second, third = await queued(client), await queued(client), await queued(client)
     ws = await customer(server, third, last_seq=10_000)
     assert (await next_line(ws))["position"] == 3
