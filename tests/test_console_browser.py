@@ -161,6 +161,48 @@ def test_claim_transfer_release_and_close_show_no_false_error(
     assert bo.problems == []
 
 
+# Holds every queue list the console fetches until the page says `releaseQueue()`, after the
+# server has answered it: the list then reaches the page later than news it predates.
+HOLD_QUEUE_LISTS = """() => {
+  const real = window.fetch;
+  window.queueAnswered = 0;
+  let open; const gate = new Promise((resolve) => (open = resolve));
+  window.releaseQueue = open;
+  window.fetch = async (url, init) => {
+    const res = await real(url, init);
+    if (!String(url).endsWith("/api/v1/agent/queue")) return res;
+    window.queueAnswered += 1;
+    await gate;
+    return res;
+  };
+}"""
+
+
+def test_a_queue_list_older_than_the_close_does_not_undo_it(
+    browser: Browser, server: ThreadedServer, llm: StubState, nobody_takes: None
+) -> None:
+    """The flake CI saw: the Close button enabled again after a close. A queue refresh set off
+    before the close was answered while the conversation was still held, and its list arrived
+    after the close's answer and put the old state back."""
+    alex = console(browser, server, ALEX)
+    page = alex.page
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        cid = waiting(http)
+        open_waiting(alex, cid)
+        page.click("#claim")
+        expect(page.locator("#close")).to_be_enabled()
+        quiet(alex)
+        page.evaluate(HOLD_QUEUE_LISTS)
+        waiting(http)  # the queue moved: the console fetches the list, held at the door
+    page.wait_for_function("() => window.queueAnswered >= 1")
+    page.click("#close")
+    expect(page.locator("#conv-status")).to_have_text("closed")
+    page.evaluate("window.releaseQueue()")
+    quiet(alex)
+    expect(page.locator("#conv-status")).to_have_text("closed")
+    expect(page.locator("#close")).to_be_disabled()
+
+
 def test_a_transfer_while_polling_shows_no_false_error(
     browser: Browser, server: ThreadedServer, llm: StubState, nobody_takes: None
 ) -> None:

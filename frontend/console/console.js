@@ -8,6 +8,7 @@
   let me = auth.get();
   let current = null; // the open conversation's id
   let shown = null; // the open conversation as last heard of: {id, status, agent_id, ...}
+  let heard = 0; // counts what we hear of `shown`: a queue list asked for before is older news
   let lastTeamLoad = 0;
   let forcedNote = false; // the note box was ticked because only notes were possible
   let seqs = new Set(); // the seqs in the open transcript
@@ -92,6 +93,7 @@
   // ---- the queue --------------------------------------------------------------------------
 
   async function loadQueue() {
+    const asked = heard;
     try {
       const data = await call("/api/v1/agent/queue");
       const queued = data.queued || [];
@@ -103,7 +105,9 @@
       $("queue-error").textContent = "";
       TandemAlerts.update([...queued, ...holding, ...(data.offline || [])].map((c) => c.id));
       const fresh = [...queued, ...holding, ...(data.offline || [])].find((c) => shown && c.id === shown.id);
-      if (fresh) shown = fresh;
+      // A list asked for before the latest news (an action's answer, a status frame) was read
+      // before it: it would put back a state the conversation has left (a close undone).
+      if (fresh && heard === asked) shown = fresh;
       if (shown) renderControls();
     } catch (err) {
       if (!unauthorized(err)) $("queue-error").textContent = err.message;
@@ -148,6 +152,7 @@
     $("conv").hidden = false;
     const conv = c.conversation || {};
     shown = conv;
+    heard += 1;
     $("view-title").textContent = `Conversation ${conv.id || current}`;
     $("view-title").tabIndex = -1;
     const esc = c.escalation || {};
@@ -251,7 +256,10 @@
       // What was shown stays (read-only once the conversation is no longer ours): fetching it
       // again would be refused after a transfer or a release.
       const now = await call(`/api/v1/agent/conversations/${id}/${action}`, { method: "POST", body });
-      if (shown && shown.id === now.id) shown = { ...shown, status: now.status, agent_id: now.agent_id };
+      if (shown && shown.id === now.id) {
+        shown = { ...shown, status: now.status, agent_id: now.agent_id };
+        heard += 1;
+      }
       if (action === "claim") TandemAlerts.clear();
       renderControls();
       await loadQueue();
@@ -319,6 +327,7 @@
       case "status":
         if (shown && ev.conversation_id === shown.id) {
           shown = { ...shown, status: ev.status, agent_id: ev.status === "agent" ? ev.agent_id ?? shown.agent_id : null };
+          heard += 1;
           renderControls();
         }
         break;
