@@ -26,6 +26,17 @@ ASKED = [
     # A learner's English (the bias audit's non-native probe): days, not a price.
     ("Hello, please how much days is taking the delivery to Netherlands?", "duration"),
     ("How much time does a large service take?", "duration"),
+    # How quickly, and the span named: asked alike in every language (SmolLM2's "2 años" for
+    # "¿Cuánto tardan en evaluar…?" went unchecked while "How long…" was checked).
+    ("How quickly do I have to report a damaged parcel?", "duration"),
+    ("Hoe snel staat het bedrag op mijn rekening?", "duration"),
+    ("Wie schnell wird mein Paket geliefert?", "duration"),
+    ("Quel est le délai de livraison en France ?", "duration"),
+    ("Quelle est la durée de la garantie du fabricant ?", "duration"),
+    ("¿Cuánto tardan en evaluar una solicitud de garantía?", "duration"),
+    ("¿Cuál es el plazo para devolver un producto?", "duration"),
+    ("Wie lang ist die Gewährleistungsdauer?", "duration"),
+    ("Wat is de levertijd naar Duitsland?", "duration"),
     ("Until what time can I order for same-day dispatch?", "when"),
     ("Op welke dagen en tijden is de werkplaats open?", "when"),
     ("Quel est votre numéro de téléphone ?", "contact"),

@@ -21,11 +21,15 @@ from app.text import fold
 
 _ASKS = {
     # Duration first: "how much days" (a learner's "how many days") asks for one, not a price.
+    # "How quickly" and "wie schnell" ask for a time span as "how long" does, and a question
+    # naming the span ("délai", "Dauer", "plazo") asks for one in every language alike.
     "duration": r"how long|how (?:many|much) (?:time|days|hours|minutes|weeks|months|years)"
-    r"|hoe lang|hoeveel (?:dagen|uur|minuten|weken|maanden|jaar)|wie lange?"
-    r"|wie viele (?:tage|stunden|minuten|wochen|monate|jahre)"
-    r"|combien de (?:temps|jours|heures|minutes|semaines|mois)"
-    r"|cuanto tiempo|cuanto tarda|cuantos (?:dias|minutos|meses|anos)|cuantas (?:horas|semanas)",
+    r"|how (?:quickly|fast|soon)|hoe lang|hoe snel|hoe gauw"
+    r"|hoeveel (?:dagen|uur|minuten|weken|maanden|jaar)|levertijd\w*|looptijd\w*"
+    r"|wie lange?|wie schnell|wie bald|wie viele (?:tage|stunden|minuten|wochen|monate|jahre)"
+    r"|dauer|\w+dauer|lieferzeit\w*|combien de (?:temps|jours|heures|minutes|semaines|mois)"
+    r"|delais?|duree|cuanto tiempo|cuanto (?:tarda|dura)\w*|duracion|plazos?"
+    r"|cuantos (?:dias|minutos|meses|anos)|cuantas (?:horas|semanas)",
     "money": r"how much|what does .* cost|what do .* cost|price|hoeveel kost\w*|wat kost\w*"
     r"|wie ?viel kost\w*|was kost\w*|combien coute\w*|quel est le prix|prix|cuanto cuesta\w*"
     r"|precio|\w+kosten|\w+kost|shipping costs?|delivery costs?|frais de \w+|gastos de \w+"
