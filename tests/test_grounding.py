@@ -331,6 +331,28 @@ def test_a_bound_read_the_wrong_way_round_is_caught(
     assert check(retriever, embedder, question, right).shown
 
 
+def test_a_statement_gathered_from_the_words_of_several_lines_is_not_shown(
+    retriever: Retriever, embedder: Embedder
+) -> None:
+    """SmolLM2, sixth session: a second sentence with no number, made of words found across the
+    damaged-parcel paragraph's lines (5 of its 8), promising what no line says. The first
+    sentence, which its line says, is shown alone."""
+    question = "How quickly do I have to report a damaged parcel?"
+    invented = (
+        "If your order has been lost or damaged, we will send a tracking confirmation with a "
+        "claim date."
+    )
+    checked = check(
+        retriever, embedder, question, f"You have to report it within 48 hours. {invented}"
+    )
+    first, second = checked.grounding.sentences
+    assert first.supported and not second.supported
+    assert "tracking confirmation" not in checked.grounding.text
+    # A sentence without a number that a paragraph does hold, word for word, still aligns.
+    listed = check(retriever, embedder, "What should I send you?", "Send us photos of the box.")
+    assert listed.grounding.sentences[0].supported
+
+
 @pytest.mark.parametrize(
     ("question", "answer"),
     [
