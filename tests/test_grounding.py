@@ -198,6 +198,12 @@ WRONG = [
     ),
     ("What does standard shipping to Germany cost?", "Standard shipping to Germany costs €7.95."),
     ("¿Cuánto cuesta el envío estándar a España?", "El envío estándar a España cuesta 4,95 €."),
+    # SmolLM2, sixth session: the legal guarantee's 2 years as how long a claim takes; close in
+    # meaning to that line (0.876) but no translation of it.
+    (
+        "¿Cuánto tardan en evaluar una solicitud de garantía?",
+        "La solicitud de garantía está en 2 años.",
+    ),
     ("How long does delivery to Norway take?", "Delivery to Norway takes 3 to 6 working days."),
     # SmolLM2 on the demo suite, third session: the help centre never says "student"; and
     # 24 hours is the new account's link, while the line about changing your address is silent.
