@@ -76,7 +76,8 @@ def test_the_demo_suite_is_broad_enough() -> None:
 # margin. Raise floors as grounding improves, never lower them. The safety bars below them (no
 # wrong answer shown) are the issue's own.
 CORRECT_MODEL_FLOOR = 0.95
-QUOTE_MODE_FLOOR = 0.45  # measured 0.481 on 2026-12-06 (0.385 before the answering line)
+# Measured 0.500 on 2026-12-07 (0.481 the day before; 0.385 before the answering line).
+QUOTE_MODE_FLOOR = 0.48
 
 
 def test_a_correct_model_answers_from_the_right_source(
