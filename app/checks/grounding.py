@@ -275,6 +275,7 @@ class Grounder:
             wider is not None
             and not _unsupported(sentence, wider, "paragraph")
             and not _numbers_from_other_lines(sentence, wider)
+            and (stated or self._holds_most(sentence, said, wider))
         ):
             # A sentence joining two lines of a list ("free from €50. Other EU countries: €7.95"):
             # the paragraph states both, each number checked against the line that says it.
@@ -315,8 +316,7 @@ class Grounder:
         claimed = bool(claims.claims(sentence))
 
         def coverage(u: Unit) -> float:
-            shared = words & u.stems
-            return min(1.0, len(shared | (words & u.context)) / len(own)) if shared else 0.0
+            return _share(words, own, u)
 
         # A sentence naming a country, a day or a way to pay is about the lines that name it
         # ("Austria, France and Denmark: 2 to 4 working days"), whatever else it shares.
@@ -517,6 +517,14 @@ class Grounder:
                 return [f"not in the passage: {start[0].strip()}"]
         return []
 
+    def _holds_most(self, sentence: str, said: frozenset[str], paragraph: Unit) -> bool:
+        """A statement with no number may rest on a paragraph only with most of its words
+        there, however it first aligned: SmolLM2's "If the product is damaged or has been used,
+        we will refund the purchase price and all other costs" aligned with the refund line by
+        4 of its 7 words, failed there on "all", and passed on the refunds paragraph."""
+        own = _tokens(_masked(sentence)) or said
+        return _share(self._words(sentence), own, paragraph) >= ALIGN_PARAGRAPH_UNCLAIMED
+
     def _paragraph_of(self, unit: Unit) -> Unit | None:
         """The smallest paragraph of the same passage that holds the line."""
         around = [
@@ -692,6 +700,13 @@ class Grounder:
 
 
 # Claim kinds that answer the same question ("how long", "when"): a time of day and a duration.
+def _share(words: frozenset[str], own: frozenset[str], unit: Unit) -> float:
+    """The share of a sentence's own words that `unit` holds (its title and heading count once
+    one word is in its text)."""
+    shared = words & unit.stems
+    return min(1.0, len(shared | (words & unit.context)) / len(own)) if shared else 0.0
+
+
 _KIND = {"time": "when", "mins": "when", "months": "when"}
 # What a period counts from, right after its duration (folded): "30 days after the day you
 # received them", "3 Jahre ab Kaufdatum". Not "de", "van", "von": they mostly say of what.
