@@ -191,8 +191,8 @@ async def store(svc: Services, conversation_id: str, claimed: datetime | None = 
         reason, opted_out = conv.escalation_reason, conv.ai_opt_out
         messages = await conversations.after(s, conversation_id, 0, internal=True, limit=100_000)
     # A customer who opted out of AI has none of their words sent to the LLM, summaries too.
-    lines, llm = bot_part(messages), None if opted_out else svc.llm
-    brief = await summarise(llm, lines, reason, svc.retriever.bridged)
+    llm = None if opted_out else svc.llm
+    brief = await summarise(llm, bot_part(messages), reason, svc.retriever.bridged)
     query = update(Conversation).where(Conversation.id == conversation_id)
     if claimed is not None:
         query = query.where(Conversation.summary_for == claimed)

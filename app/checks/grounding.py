@@ -699,7 +699,6 @@ class Grounder:
         return singles[best], float(cosines[best])
 
 
-# Claim kinds that answer the same question ("how long", "when"): a time of day and a duration.
 def _share(words: frozenset[str], own: frozenset[str], unit: Unit) -> float:
     """The share of a sentence's own words that `unit` holds (its title and heading count once
     one word is in its text)."""
@@ -707,6 +706,7 @@ def _share(words: frozenset[str], own: frozenset[str], unit: Unit) -> float:
     return min(1.0, len(shared | (words & unit.context)) / len(own)) if shared else 0.0
 
 
+# Claim kinds that answer the same question ("how long", "when"): a time of day and a duration.
 _KIND = {"time": "when", "mins": "when", "months": "when"}
 # What a period counts from, right after its duration (folded): "30 days after the day you
 # received them", "3 Jahre ab Kaufdatum". Not "de", "van", "von": they mostly say of what.

@@ -27,7 +27,7 @@ _ASKS = {
     r"|how (?:quickly|fast|soon)|hoe lang|hoe snel|hoe gauw"
     r"|hoeveel (?:dagen|uur|minuten|weken|maanden|jaar)|levertijd\w*|looptijd\w*"
     r"|wie lange?|wie schnell|wie bald|wie viele (?:tage|stunden|minuten|wochen|monate|jahre)"
-    r"|dauer|\w+dauer|lieferzeit\w*|combien de (?:temps|jours|heures|minutes|semaines|mois)"
+    r"|\w*dauer|lieferzeit\w*|combien de (?:temps|jours|heures|minutes|semaines|mois)"
     r"|delais?|duree|cuanto tiempo|cuanto (?:tarda|dura)\w*|duracion|plazos?"
     r"|cuantos (?:dias|minutos|meses|anos)|cuantas (?:horas|semanas)",
     "money": r"how much|what does .* cost|what do .* cost|price|hoeveel kost\w*|wat kost\w*"
